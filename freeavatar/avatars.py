@@ -74,7 +74,7 @@ def close_lips(S: np.ndarray) -> np.ndarray:
     "The canonical mesh rests with lips 0.55 cm apart; bring matched inner-lip pairs together."
     S = S.copy()
     for u, l in zip(LIP_UP_IN[1:-1], LIP_LO_IN[1:-1]):
-        m = (S[u, 1:] + S[l, 1:]) / 2; S[u, 1:] = m + [0.02, 0]; S[l, 1:] = m - [0.02, 0]
+        m = (S[u] + S[l]) / 2; S[u] = m + [0, 0.005, 0]; S[l] = m - [0, 0.005, 0]   # x too: no gap for the teeth to show through
     return S
 
 def mouth_center(S): return S[LIP_UP_IN + LIP_LO_IN].mean(0)

@@ -5,6 +5,7 @@
 # %% ../nbs/06_triplets.ipynb #344064fe
 from __future__ import annotations
 import csv, math, warnings
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -15,9 +16,10 @@ from .avatars import EXPRESSIONS, load_avatars
 
 # %% auto #0
 __all__ = ['T_ONE', 'T_SIM', 'T_DIFF', 'MARGIN_ONE', 'MARGIN_THREE', 'TYPE_NAMES', 'SEGMENT', 'FEC_TYPES', 'triplet_type',
-           'order', 'visible_channels', 'Triplets', 'make_triplets', 'type_margins', 'triplet_loss', 'triplet_correct',
-           'triplet_accuracy', 'TripletSet', 'triplet_set', 'pseudo_label', 'embed_pixels', 'embed_random_vit',
-           'embed_mediapipe', 'oracle_embedding', 'baseline_table', 'load_fec_csv']
+           'order', 'visible_channels', 'visual_weights', 'expression_distance', 'Triplets', 'make_triplets',
+           'type_margins', 'triplet_loss', 'triplet_correct', 'triplet_accuracy', 'TripletSet', 'triplet_set',
+           'pseudo_label', 'embed_pixels', 'embed_random_vit', 'embed_mediapipe', 'oracle_embedding', 'baseline_table',
+           'load_fec_csv']
 
 # %% ../nbs/06_triplets.ipynb #20857f63
 T_ONE, T_SIM, T_DIFF = 0.6, 0.3, 0.8
@@ -44,6 +46,22 @@ def visible_channels(domain: str) -> np.ndarray:
     if domain not in avs or domain == 'human': return np.ones(len(EXPRESSIONS), bool)
     a = avs[domain]; base = a.semantic(np.zeros(len(EXPRESSIONS)))
     return np.array([np.abs(a.semantic(np.eye(len(EXPRESSIONS))[k] * .8) - base).max() > 1e-3 for k in range(len(EXPRESSIONS))])
+
+# %% ../nbs/06_triplets.ipynb #ed6c0fc7
+@lru_cache(maxsize=1)
+def visual_weights(size: int = 112) -> np.ndarray:
+    "(25,) per-channel weights: RMS grey-level change of a neutral frontal actor crop when the channel goes 0 -> 1, mean 1."
+    from freeavatar.actors import render_actor, identity_ids
+    ids = identity_ids('train')[::4]; M = np.zeros(len(EXPRESSIONS))
+    for i in ids:
+        n = render_actor(i, np.zeros(len(EXPRESSIONS)), size, augment=False)[0].astype(np.float32)
+        for k, e in enumerate(np.eye(len(EXPRESSIONS), dtype=np.float32)):
+            M[k] += np.sqrt(((render_actor(i, e, size, augment=False)[0] - n) ** 2).mean())
+    return (M / M.mean()).astype(np.float32)
+
+def expression_distance(e1, e2) -> np.ndarray:
+    "Visually weighted distance between expressions (broadcasts over leading axes)."
+    return np.linalg.norm((np.asarray(e1, np.float32) - np.asarray(e2, np.float32)) * visual_weights(), axis=-1)
 
 # %% ../nbs/06_triplets.ipynb #166a4202
 @dataclass
@@ -108,30 +126,31 @@ SEGMENT = 24          # real triplets take their three frames from different 24-
 @dataclass
 class TripletSet:
     images: np.ndarray     # (N, S, S, 3) uint8 pool
-    expr: np.ndarray       # (N, 25)
+    expr: np.ndarray       # (N, 25) raw e; labels are made on e * visual_weights()
     domain: np.ndarray     # (N,) str
     identity: np.ndarray   # (N,) int
     triplets: Triplets
 
-def triplet_set(source: str, split: str = 'heldout', n: int = 600, size: int = 112, pool: int = 800, seed: int = 0) -> TripletSet:
-    "A pool of faces for `source` in {'actors', 'cross-domain', 'real'} and `n` triplets over it."
+def triplet_set(source: str, split: str = 'heldout', n: int = 600, size: int = 112, pool: int = 800, seed: int = 0,
+                augment: float = 0.5) -> TripletSet:
+    "A pool of faces for `source` in {'actors', 'cross-domain', 'real'} and `n` triplets over it (actors rendered at `augment` strength)."
     from freeavatar.actors import make_dataset
-    rng = np.random.default_rng(seed + (0 if split == 'train' else 7))
+    rng = np.random.default_rng(seed + (0 if split == 'train' else 7)); W = visual_weights()   # labels by how different faces look
     if source == 'actors':
-        ds = make_dataset('actors', split, pool, size, seed); grp = ds.identity
-        trip = make_triplets(ds.expr, n, rng, source, group=grp)
+        ds = make_dataset('actors', split, pool, size, seed, augment=augment); grp = ds.identity
+        trip = make_triplets(ds.expr * W, n, rng, source, group=grp)
     elif source == 'cross-domain':
-        a = make_dataset('actors', split, pool, size, seed, space='shared'); b = make_dataset('avatars', split, pool // 2, size, seed, space='shared')
+        a = make_dataset('actors', split, pool, size, seed, space='shared', augment=augment); b = make_dataset('avatars', split, pool // 2, size, seed, space='shared')
         ds = a.subset(slice(None)); ds.images = np.concatenate([a.images, b.images]); ds.expr = np.concatenate([a.expr, b.expr])
         ds.domain = np.concatenate([a.domain, b.domain]); ds.identity = np.concatenate([a.identity, b.identity])
-        trip = make_triplets(ds.expr, n, rng, source, group=ds.identity, domain=ds.domain, cross=True)
+        trip = make_triplets(ds.expr * W, n, rng, source, group=ds.identity, domain=ds.domain, cross=True)
     elif source == 'real':
         ds = make_dataset('real', split, None, size, seed)
         parts, types = [], []                                  # triplets within one clip: no clip look-alike shortcut
         for clip in np.unique(ds.domain):
             at = np.where(ds.domain == clip)[0]; k = int(round(n * len(at) / len(ds)))
             if k == 0 or len(at) < 3: continue
-            tr = make_triplets(ds.expr[at], k, rng, source, group=ds.frame[at] // SEGMENT)
+            tr = make_triplets(ds.expr[at] * W, k, rng, source, group=ds.frame[at] // SEGMENT)
             parts.append(at[tr.idx]); types.append(tr.type)
         trip = Triplets(np.concatenate(parts), np.concatenate(types), source)
     else: raise InputError(source, "source must be 'actors', 'cross-domain' or 'real'")
@@ -179,7 +198,7 @@ def embed_mediapipe(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]
 
 def oracle_embedding(ts: TripletSet) -> np.ndarray:
     "The true expression (MediaPipe's reading for real frames): it defines the labels."
-    return ts.expr
+    return ts.expr * visual_weights()
 
 def baseline_table(sets: dict[str, TripletSet]) -> list[dict]:
     "Rows {source, method, all, one-class, two-class, three-class, failures}."

@@ -30,6 +30,10 @@ def test_corrupt_cache_is_rebuilt():
 def test_bad_dataset_arguments():
     with pytest.raises(InputError, match="kind must be"): make_dataset('cartoons')
     with pytest.raises(InputError, match="split must be"): make_dataset('actors', 'test')
+    with pytest.raises(InputError, match=r"augment .* must be in \[0, 1\]"): make_dataset('actors', augment=2)
+
+def test_augment_strength_is_part_of_the_cache_name():
+    assert dataset_path('actors', 'train', 10, 32, 0, augment=0.5) != dataset_path('actors', 'train', 10, 32, 0, augment=1.0)
 
 def test_fec_missing_csv(tmp_path):
     with pytest.raises(InputError, match='no such FEC csv'): load_fec_csv(tmp_path / 'nope.csv', tmp_path)
