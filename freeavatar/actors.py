@@ -340,7 +340,7 @@ def _check(d: dict) -> FaceSet:
                    d['pose'].astype(np.float32), d['flags'].astype(np.uint8), d['frame'].astype(np.int32))
 
 # %% ../nbs/05_actors.ipynb #8333cdfc
-def _build(kind, split, n, size, seed, space='full', augment=0.5) -> dict:
+def _build(kind, split, n, size, seed, space, augment) -> dict:
     rng = np.random.default_rng(seed + {'train': 0, 'heldout': 10_000}[split])
     if kind == 'real':
         r = real_frames(split, size)

@@ -16,10 +16,9 @@ from .avatars import EXPRESSIONS, load_avatars
 
 # %% auto #0
 __all__ = ['T_ONE', 'T_SIM', 'T_DIFF', 'MARGIN_ONE', 'MARGIN_THREE', 'TYPE_NAMES', 'SEGMENT', 'FEC_TYPES', 'triplet_type',
-           'order', 'visible_channels', 'visual_weights', 'expression_distance', 'Triplets', 'make_triplets',
-           'type_margins', 'triplet_loss', 'triplet_correct', 'triplet_accuracy', 'TripletSet', 'triplet_set',
-           'pseudo_label', 'embed_pixels', 'embed_random_vit', 'embed_mediapipe', 'oracle_embedding', 'baseline_table',
-           'load_fec_csv']
+           'order', 'visible_channels', 'visual_weights', 'Triplets', 'make_triplets', 'type_margins', 'triplet_loss',
+           'triplet_correct', 'triplet_accuracy', 'TripletSet', 'triplet_set', 'pseudo_label', 'embed_pixels',
+           'embed_random_vit', 'embed_mediapipe', 'oracle_embedding', 'baseline_table', 'load_fec_csv']
 
 # %% ../nbs/06_triplets.ipynb #20857f63
 T_ONE, T_SIM, T_DIFF = 0.6, 0.3, 0.8
@@ -58,10 +57,6 @@ def visual_weights(size: int = 112) -> np.ndarray:
         for k, e in enumerate(np.eye(len(EXPRESSIONS), dtype=np.float32)):
             M[k] += np.sqrt(((render_actor(i, e, size, augment=False)[0] - n) ** 2).mean())
     return (M / M.mean()).astype(np.float32)
-
-def expression_distance(e1, e2) -> np.ndarray:
-    "Visually weighted distance between expressions (broadcasts over leading axes)."
-    return np.linalg.norm((np.asarray(e1, np.float32) - np.asarray(e2, np.float32)) * visual_weights(), axis=-1)
 
 # %% ../nbs/06_triplets.ipynb #166a4202
 @dataclass
