@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import Config, InputError, CheckpointError, save_checkpoint, read_checkpoint, load_checkpoint, set_seed
 from .mae import MAE, MAEConfig, ViTEncoder, to_input, warmup_cosine
-from .triplets import Triplets, TripletSet, triplet_loss, triplet_accuracy, triplet_set, pseudo_label, order, visual_weights
+from .triplets import Triplets, TripletSet, triplet_loss, log_ratio_loss, triplet_accuracy, triplet_set, pseudo_label, order, visual_weights
 
 # %% auto #0
 __all__ = ['TOKEN_DIM', 'KIND', 'ExpressionEncoder', 'encoder_state_from_mae', 'from_mae', 'augment', 'ExprConfig',
@@ -103,7 +103,8 @@ class ExprConfig(Config):
     batch: int = 32             # triplets per step
     lr: float = 1e-3            # backbone; the heads get 10x
     augment: bool = False       # the model's own augmentation on top of the rendered nuisances (see above)
-    aux: float = 30.0           # weight of the auxiliary regression of the visually weighted expression (0: triplets only)
+    aux: float = 30.0           # weight of the auxiliary regression of the visually weighted expression (0: off)
+    ratio: float = 1.0          # weight of the log-ratio loss on all labelled in-batch pairs (`06_triplets`; 0: off)
     weight_decay: float = 0.05
     warmup: float = 0.05
     n_train: int = 20000        # training triplets drawn per source
@@ -123,7 +124,7 @@ class ExprConfig(Config):
 # %% ../nbs/08_expression.ipynb #6175d3bc
 def train_triplets(enc: ExpressionEncoder, sources: dict[str, TripletSet], mix: dict[str, float], c: ExprConfig, steps: int,
                    log=print, tag='triplet') -> list:
-    "Tune `enc` on triplets of `sources`, drawn in proportions `mix` (plus the auxiliary loss where `e` is known). Returns the loss history."
+    "Tune `enc` on triplets of `sources`, drawn in proportions `mix` (plus the auxiliary and log-ratio losses where `e` is known). Returns the loss history."
     g = torch.Generator().manual_seed(c.seed); rng = np.random.default_rng(c.seed); W = visual_weights()
     head = [p for m in (enc.pool, enc.head, enc.expr_head) for p in m.parameters()]; back = list(enc.encoder.parameters())
     opt = torch.optim.AdamW([{'params': back, 'lr': c.lr}, {'params': head, 'lr': 10 * c.lr}], weight_decay=c.weight_decay)
@@ -137,11 +138,12 @@ def train_triplets(enc: ExpressionEncoder, sources: dict[str, TripletSet], mix: 
             imgs.append(ts.images[idx]); types.append(ts.triplets.type[j])
             targets.append(ts.expr[idx] * W if s != 'teacher' else np.full((len(idx), len(W)), np.nan, np.float32))   # pseudo-labels carry no e
         x = to_input(np.concatenate(imgs), enc.cfg.img_size); x = augment(x, g) if c.augment else x
-        f = enc.forward_features(x); z = F.normalize(enc.head(f), dim=-1).view(-1, 3, enc.emb_dim)
+        f = enc.forward_features(x); zf = F.normalize(enc.head(f), dim=-1); z = zf.view(-1, 3, enc.emb_dim)   # (B*3, D), (B, 3, D)
         for gr, base in zip(opt.param_groups, (c.lr, 10 * c.lr)): gr['lr'] = warmup_cosine(step, steps, base, c.warmup)
         loss = triplet_loss(z[:, 0], z[:, 1], z[:, 2], np.concatenate(types))
         y = torch.from_numpy(np.concatenate(targets)).float(); known = torch.isfinite(y[:, 0])
         if c.aux and known.any(): loss = loss + c.aux * F.mse_loss(enc.expr_head(f[known]), y[known])
+        if c.ratio: loss = loss + c.ratio * log_ratio_loss(zf, y)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); hist.append(loss.item())
         if (step + 1) % max(1, steps // 10) == 0 or step + 1 == steps:
             log(f"{tag} step {step + 1}/{steps} loss {np.mean(hist[-20:]):.4f} ({(step + 1) * 3 * c.batch / (time.time() - t0):.0f} img/s)")
@@ -211,10 +213,10 @@ def ablations(mae_path, c: ExprConfig, sets=None, held=None, log=print, full_met
     set_seed(c.seed); rnd = ExpressionEncoder(cfg, c.emb_dim)
     train_triplets(rnd, sets, dict(c.mix), c, c.steps, log, tag='random-init')
     rows['random init + triplets'] = evaluate(rnd.embed, held)
-    if c.aux:                                            # the paper's loss alone: what the auxiliary regression adds
+    if c.aux or c.ratio:                                 # the paper's loss alone: what the label-aware losses add
         set_seed(c.seed); plain = ExpressionEncoder.from_mae(mae_path, c.emb_dim)
-        train_triplets(plain, sets, dict(c.mix), dataclasses.replace(c, aux=0.0), c.steps, log, tag='triplets-only')
-        rows['MAE + triplet loss only (aux = 0)'] = evaluate(plain.embed, held)
+        train_triplets(plain, sets, dict(c.mix), dataclasses.replace(c, aux=0.0, ratio=0.0), c.steps, log, tag='triplets-only')
+        rows['MAE + triplet loss only (aux = ratio = 0)'] = evaluate(plain.embed, held)
     mae_enc = ExpressionEncoder.from_mae(mae_path, c.emb_dim)
     rows['MAE features, no tuning'] = evaluate(lambda ims: mae_token_features(mae_enc, ims), held)
     if full_metrics:

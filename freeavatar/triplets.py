@@ -17,8 +17,8 @@ from .avatars import EXPRESSIONS, load_avatars
 # %% auto #0
 __all__ = ['T_ONE', 'T_SIM', 'T_DIFF', 'MARGIN_ONE', 'MARGIN_THREE', 'TYPE_NAMES', 'SEGMENT', 'FEC_TYPES', 'triplet_type',
            'order', 'visible_channels', 'visual_weights', 'Triplets', 'make_triplets', 'type_margins', 'triplet_loss',
-           'triplet_correct', 'triplet_accuracy', 'TripletSet', 'triplet_set', 'pseudo_label', 'embed_pixels',
-           'embed_random_vit', 'embed_mediapipe', 'oracle_embedding', 'baseline_table', 'load_fec_csv']
+           'triplet_correct', 'triplet_accuracy', 'log_ratio_loss', 'TripletSet', 'triplet_set', 'pseudo_label',
+           'embed_pixels', 'embed_random_vit', 'embed_mediapipe', 'oracle_embedding', 'baseline_table', 'load_fec_csv']
 
 # %% ../nbs/06_triplets.ipynb #20857f63
 T_ONE, T_SIM, T_DIFF = 0.6, 0.3, 0.8
@@ -72,20 +72,20 @@ def make_triplets(E: np.ndarray, n: int, rng: np.random.Generator, source: str, 
     "`n` triplets over expressions `E (N, 25)` (types in proportions `mix`); see the text for `group`, `domain`, `cross`."
     E = np.asarray(E, np.float32); N = len(E)
     dom = np.asarray(domain if domain is not None else ['actor'] * N)
-    D = np.linalg.norm(E[:, None] - E[None], axis=-1)                                 # (N, N) expression distances
     is_av = np.isin(dom, ['human', 'toon', 'creature'])
     want = rng.choice([1, 2, 3], n, p=np.asarray(mix) / sum(mix)); out, types = [], []
     for t in want:
         for _ in range(max_tries):
             i = rng.integers(N)
             if cross and is_av[i]: continue                                     # anchors are actors
-            if t == 1: cand = np.where(D[i] < T_ONE)[0]; j, k = (rng.choice(cand, 2, replace=False) if len(cand) > 2 else (i, i))
-            elif t == 2: cand = np.where(D[i] < T_SIM)[0]; j = rng.choice(cand) if len(cand) > 1 else i; k = rng.integers(N)
+            Di = np.linalg.norm(E[i] - E, axis=-1)                              # (N,) one row at a time: pools of 10^5 fit
+            if t == 1: cand = np.where(Di < T_ONE)[0]; j, k = (rng.choice(cand, 2, replace=False) if len(cand) > 2 else (i, i))
+            elif t == 2: cand = np.where(Di < T_SIM)[0]; j = rng.choice(cand) if len(cand) > 1 else i; k = rng.integers(N)
             else: j, k = rng.integers(N, size=2)
             if len({i, j, k}) < 3: continue
             if group is not None and len({group[i], group[j], group[k]}) < 3 and not (cross and group[j] == -1 and group[k] == -1): continue
             if cross and not is_av[[j, k]].any(): continue
-            lab = triplet_type(D[i, j], D[i, k], D[j, k])
+            lab = triplet_type(Di[j], Di[k], np.linalg.norm(E[j] - E[k]))
             if lab is not None and lab[0] == t:
                 out.append(order(i, j, k, lab[1])); types.append(t); break
     if len(out) < n: warnings.warn(f"{source}: made {len(out)} of {n} triplets (the pool is too small or too uniform)")
@@ -114,6 +114,20 @@ def triplet_accuracy(Z: np.ndarray, trip: Triplets) -> dict:
     for t, name in TYPE_NAMES.items():
         if (trip.type == t).any(): res[name] = float(ok[trip.type == t].mean())
     return res
+
+# %% ../nbs/06_triplets.ipynb #af31483f
+def _pairwise(x: torch.Tensor) -> torch.Tensor:
+    "(B, D) -> (B, B) Euclidean distances, with a finite gradient at zero (unlike `torch.cdist` on the diagonal)."
+    return ((x[:, None] - x[None]) ** 2).sum(-1).add(1e-8).sqrt()
+
+def log_ratio_loss(z: torch.Tensor, y: torch.Tensor, eps: float = 1e-2) -> torch.Tensor:
+    "Log-ratio loss (Kim et al. 2019) of embeddings `z (B, D)` against labels `y (B, K)`; rows of `y` with NaN are skipped."
+    known = torch.isfinite(y).all(1); z, y = z[known], y[known].to(z); B = len(z)
+    if B < 3: return z.sum() * 0                                               # nothing to compare, but a graph to backprop
+    lz, ly = torch.log(_pairwise(z) + 1e-4), torch.log(_pairwise(y) + eps)     # (B, B)
+    diff = (lz[:, :, None] - lz[:, None]) - (ly[:, :, None] - ly[:, None])      # (a, i, j)
+    a, i, j = torch.meshgrid(*(torch.arange(B),) * 3, indexing='ij')
+    return diff[(a != i) & (a != j) & (i < j)].pow(2).mean()
 
 # %% ../nbs/06_triplets.ipynb #fe9b2724
 SEGMENT = 24          # real triplets take their three frames from different 24-frame (~1 s) stretches
