@@ -36,7 +36,7 @@ class MAEConfig(Config):
     mask_ratio: float = 0.75
     norm_pix: bool = True    # loss on per-patch normalised pixels (MAE's better variant)
     # training
-    epochs: int = 6          # cpu: 6 x 11,472 images, ~4.6 min on 2 cores (the tuning stage gets the rest of 15 min)
+    epochs: int = 6          # cpu: 6 x 11,472 images, 4.3 min measured on 2 cores (tuning gets the rest of 15 min)
     batch: int = 64
     lr: float = 1.5e-3       # peak AdamW learning rate at this batch size
     weight_decay: float = 0.05
