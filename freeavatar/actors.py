@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 from tqdm.auto import tqdm
-from .core import InputError, cache_dir, atomic_write
+from .core import InputError, cache_dir, save_numpy
 from .assets import fetch
 from .render import load_canonical_mesh, rotation
 from .faces import FaceTracker, VideoReader, read_image, read_frame, track_video, align_face, crop_template, similarity_transform, RIGID, BLENDSHAPES
@@ -127,7 +127,7 @@ def real_identities(tracker=None) -> list[Identity]:
             arrays.update({f'shape{i}': shp, f'tex{i}': tex, f'uvs{i}': uvs})
     finally:
         if own: tracker.close()
-    atomic_write(path, lambda p: np.savez(open(p, 'wb'), **arrays))
+    save_numpy(path, **arrays)
     return out
 
 # %% ../nbs/05_actors.ipynb #df66cecc
@@ -178,7 +178,7 @@ def real_expression_pool() -> np.ndarray:
         except Exception: warnings.warn(f"{path}: unreadable cache, rebuilding")
     tr = track_video(fetch('WolfgangLanger_Pexels.mp4'), step=2)
     e = tr.blendshapes[tr.found][:, [BLENDSHAPES.index(k) for k in EXPRESSIONS]].astype(np.float32)
-    atomic_write(path, lambda p: np.save(open(p, 'wb'), e)); return e
+    save_numpy(path, e); return e
 
 def sample_expressions(n: int, rng: np.random.Generator, mix=(0.35, 0.2, 0.2, 0.25)) -> np.ndarray:
     "(n, 25) float32 expressions: sparse / symmetric / asymmetric / real-trajectory, in proportions `mix`."
@@ -383,7 +383,7 @@ def make_dataset(kind: str, split: str = 'train', n: int | None = 1000, size: in
     d = _build(kind, split, n, size, seed, space, augment); secs = d.pop('seconds', None)
     if secs: print(f"{kind}/{split}: {len(d['images'])} images at {size}px in {secs:.1f}s ({len(d['images']) / secs:.0f} img/s)")
     fs = _check(d)
-    atomic_write(path, lambda p: np.savez(open(p, 'wb'), **d))
+    save_numpy(path, **d)
     return fs
 
 # %% ../nbs/05_actors.ipynb #0e0fc98f

@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
-from .core import InputError, cache_dir, atomic_write
+from .core import InputError, cache_dir, save_numpy
 from .assets import fetch
 from .render import Mesh, Camera, render_meshes, load_canonical_mesh, time_fps
 from .faces import FaceTracker, read_frame, BLENDSHAPES
@@ -305,7 +305,7 @@ def human_skin(refresh: bool = False):
     with FaceTracker(max_faces=1) as tr: faces = tr(frame, f"{asset} frame {idx}")
     if not faces: raise InputError(f"{asset} frame {idx}", "no face found for the human skin")
     tex, uvs = unwrap_skin(frame, faces[0].landmarks)
-    atomic_write(path, lambda p: np.savez(open(p, 'wb'), texture=tex, uvs=uvs))
+    save_numpy(path, texture=tex, uvs=uvs)
     return tex, uvs
 
 # %% ../nbs/04_avatars.ipynb #5da5103d

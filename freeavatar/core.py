@@ -12,7 +12,7 @@ import torch
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHECKPOINT_VERSION', 'InputError', 'CheckpointError', 'set_seed', 'get_device', 'Config', 'atomic_write',
-           'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'repo_root', 'cache_dir']
+           'save_numpy', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'repo_root', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #07226c69
 class InputError(ValueError):
@@ -77,6 +77,12 @@ def atomic_write(path, write_fn) -> Path:
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
     return path
+
+def save_numpy(path, array: np.ndarray | None = None, **arrays) -> Path:
+    "Atomically write one `array` (`.npy`) or named `arrays` (`.npz`) to `path`, through a closed-on-exit file (numpy adds no suffix)."
+    def write(p):
+        with open(p, 'wb') as f: np.save(f, array) if array is not None else np.savez(f, **arrays)
+    return atomic_write(path, write)
 
 def save_checkpoint(path, model: torch.nn.Module, config: Config, metrics: dict | None = None, **extra) -> Path:
     "Atomically save `{state_dict, config, version, metrics, **extra}`."
