@@ -123,7 +123,7 @@ def to_input(images, size: int) -> torch.Tensor:
     return (x - m) / s
 
 class ViTEncoder(nn.Module):
-    "Patch embedding (the per-patch convolutional stem, or linear), fixed positions, transformer blocks, final norm."
+    "Patch embedding (linear, or the optional per-patch convolutional stem), fixed positions, transformer blocks, final norm."
     def __init__(self, c: MAEConfig):
         super().__init__()
         self.patch_embed = ConvPatchEmbed(c.patch, c.dim, c.stem) if c.stem else PatchEmbed(c.img_size, c.patch, 3, c.dim)
