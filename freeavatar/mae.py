@@ -98,8 +98,7 @@ class ConvPatchEmbed(nn.Module):
 
     def cells(self, x: torch.Tensor) -> torch.Tensor:
         "(B, 3, H, W) -> (B, L, 3, p, p): the patches in row-major order, as `patchify` and timm's `PatchEmbed` number them"
-        B, C, H, W = x.shape; p = self.patch
-        return x.reshape(B, C, H // p, p, W // p, p).permute(0, 2, 4, 1, 3, 5).reshape(B, (H // p) * (W // p), C, p, p)
+        p = self.patch; return patchify(x, p).unflatten(-1, (p, p, x.shape[1])).permute(0, 1, 4, 2, 3)
 
     def embed_cells(self, cells: torch.Tensor) -> torch.Tensor:
         "(B, K, 3, p, p) -> tokens (B, K, dim)"

@@ -126,7 +126,7 @@ def log_ratio_loss(z: torch.Tensor, y: torch.Tensor, eps: float = 1e-2) -> torch
     if B < 3: return z.sum() * 0                                               # nothing to compare, but a graph to backprop
     lz, ly = torch.log(_pairwise(z) + 1e-4), torch.log(_pairwise(y) + eps)     # (B, B)
     diff = (lz[:, :, None] - lz[:, None]) - (ly[:, :, None] - ly[:, None])      # (a, i, j)
-    a, i, j = torch.meshgrid(*(torch.arange(B),) * 3, indexing='ij')
+    a, i, j = torch.arange(B)[:, None, None], torch.arange(B)[None, :, None], torch.arange(B)[None, None, :]   # broadcast, not B³ copies
     return diff[(a != i) & (a != j) & (i < j)].pow(2).mean()
 
 # %% ../nbs/06_triplets.ipynb #fe9b2724
