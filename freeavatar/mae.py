@@ -17,9 +17,10 @@ from timm.models.vision_transformer import Block
 from .core import Config, InputError, save_checkpoint, read_checkpoint, load_checkpoint, set_seed
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MAEConfig', 'sincos_1d', 'sincos_2d', 'patchify', 'unpatchify', 'random_masking',
-           'ConvPatchEmbed', 'ChannelNorm', 'MaskedConvStem', 'to_input', 'ViTEncoder', 'MAE', 'warmup_cosine', 'lr_at',
-           'dist_info', 'batch_indices', 'train_mae', 'state_hash', 'mae_training_images', 'reconstruct']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MAEConfig', 'sincos_1d', 'sincos_2d', 'patchify', 'unpatchify', 'mask_plan',
+           'keep_tokens', 'random_masking', 'ConvPatchEmbed', 'ChannelNorm', 'MaskedConvStem', 'to_input', 'ViTEncoder',
+           'MAE', 'warmup_cosine', 'lr_at', 'dist_info', 'batch_indices', 'train_mae', 'state_hash',
+           'mae_training_images', 'reconstruct']
 
 # %% ../nbs/07_mae.ipynb #b1346ee9
 @dataclass
@@ -81,14 +82,22 @@ def unpatchify(x: torch.Tensor, p: int, c: int = 3) -> torch.Tensor:
     return torch.einsum('nhwpqc->nchpwq', x).reshape(B, c, h * p, w * p)
 
 # %% ../nbs/07_mae.ipynb #fa898a6e
+def mask_plan(B: int, L: int, ratio: float, generator: torch.Generator | None = None, device=None):
+    "Which of L tokens each of B samples keeps: ids_keep (B, L_keep), mask (B, L) 1 = removed, ids_restore (B, L)"
+    keep = int(round(L * (1 - ratio)))
+    noise = torch.rand(B, L, generator=generator).to(device)
+    ids_shuffle = noise.argsort(1); ids_restore = ids_shuffle.argsort(1)
+    mask = torch.ones(B, L, device=device); mask[:, :keep] = 0
+    return ids_shuffle[:, :keep], torch.gather(mask, 1, ids_restore), ids_restore
+
+def keep_tokens(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
+    "x (B, L, D) -> the tokens ids_keep names, in that order (B, L_keep, D)"
+    return torch.gather(x, 1, ids_keep[..., None].expand(-1, -1, x.shape[-1]))
+
 def random_masking(x: torch.Tensor, ratio: float, generator: torch.Generator | None = None):
     "x (B, L, D) -> kept (B, L_keep, D), mask (B, L) 1 = removed, ids_restore (B, L)"
-    B, L, D = x.shape; keep = int(round(L * (1 - ratio)))
-    noise = torch.rand(B, L, generator=generator).to(x.device)
-    ids_shuffle = noise.argsort(1); ids_restore = ids_shuffle.argsort(1)
-    kept = torch.gather(x, 1, ids_shuffle[:, :keep, None].expand(-1, -1, D))
-    mask = torch.ones(B, L, device=x.device); mask[:, :keep] = 0
-    return kept, torch.gather(mask, 1, ids_restore), ids_restore
+    ids_keep, mask, ids_restore = mask_plan(x.shape[0], x.shape[1], ratio, generator, x.device)
+    return keep_tokens(x, ids_keep), mask, ids_restore
 
 # %% ../nbs/07_mae.ipynb #5c425868
 class ConvPatchEmbed(nn.Module):
@@ -172,10 +181,9 @@ class ViTEncoder(nn.Module):
             kept, mask, ids = random_masking(both, mask_ratio, generator)
             x = self.patch_embed.embed_cells(kept[..., :n].reshape(B, -1, *cells.shape[2:])) + kept[..., n:]
         elif mask_ratio > 0 and isinstance(self.patch_embed, MaskedConvStem):
-            # draw the mask first, convolve only what it keeps, then take the kept tokens in `random_masking`'s order
-            L = self.pos_embed.shape[1]; _, mask, ids = random_masking(x.new_zeros(len(x), L, 1), mask_ratio, generator)
-            x = self.patch_embed(x, keep=1 - mask) + self.pos_embed; K = int(round(L * (1 - mask_ratio)))
-            x = torch.gather(x, 1, ids.argsort(1)[:, :K, None].expand(-1, -1, x.shape[-1]))
+            # draw the mask first (the same draw as `random_masking`), convolve only what it keeps, then keep those tokens
+            ids_keep, mask, ids = mask_plan(len(x), self.pos_embed.shape[1], mask_ratio, generator, x.device)
+            x = keep_tokens(self.patch_embed(x, keep=1 - mask) + self.pos_embed, ids_keep)
         else:
             x = self.patch_embed(x) + self.pos_embed                   # (B, L, D)
             if mask_ratio > 0: x, mask, ids = random_masking(x, mask_ratio, generator)
