@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install assets demo test export bench lab clean
 
+# a fresh install is about 7 GiB (torch's CUDA build is the one pip can reach here): say so before pip fills the disk
 $(PY):
+	@$(PYTHON) -c "import shutil, sys; f = shutil.disk_usage('.').free / 2**30; f < 8 and sys.exit(f'freeavatar: installing needs about 8 GiB free on this disk, {f:.1f} GiB free here; free some space and run make again')"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 
