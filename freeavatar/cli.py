@@ -11,7 +11,8 @@ from .core import InputError, atomic_write
 from . import assets as A
 
 # %% auto #0
-__all__ = ['cmd_assets', 'cmd_demo', 'cmd_render', 'run_bench', 'bench_data', 'cmd_bench', 'cmd_train', 'parser', 'main']
+__all__ = ['EXPRESSION_TARGETS', 'cmd_assets', 'cmd_demo', 'cmd_render', 'run_bench', 'bench_data', 'bench_expression',
+           'cmd_bench', 'cmd_train', 'parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #545d4f2e
 def cmd_assets(args) -> int:
@@ -59,11 +60,12 @@ def cmd_render(args) -> int:
     return 0
 
 # %% ../nbs/14_cli.ipynb #06d5ff29
-def run_bench(judge: bool = True, size: int = 128, data: bool = True) -> dict:
+def run_bench(judge: bool = True, size: int = 128, data: bool = True, expression=None, heldout: int = 600, pool: int = 800) -> dict:
     import numba
     from freeavatar.avatars import load_avatars, render_fps, judge_table, control_locality, JUDGED
     numba.set_num_threads(1); avs = load_avatars(); res = {'render': {}, 'machine': {'cpus': os.cpu_count()}}
     if data: res['data'] = bench_data()
+    if expression: res['expression'] = bench_expression(expression, heldout, pool)
     res['render'][f'fps_{size}'] = {n: round(render_fps(a, size=size), 1) for n, a in avs.items()}
     res['locality'] = {n: round(min(r['inside'] for r in control_locality(a)), 4) for n, a in avs.items()}
     if judge:
@@ -88,8 +90,22 @@ def bench_data() -> dict:
         out['triplet_baselines'].setdefault(r['source'], {})[r['method']] = {k: round(v, 4) for k, v in r.items() if k not in ('source', 'method')}
     return out
 
+EXPRESSION_TARGETS = {'actors': 0.90, 'cross-domain': 0.85, 'real': 0.75}   # held-out triplet accuracy, "all"
+
+def bench_expression(path, n: int = 600, pool: int = 800) -> dict:
+    "A trained ExpressionEncoder on the held-out triplets: accuracy per source and type, targets, stored figures, speed."
+    import torch
+    from freeavatar.expression import ExpressionEncoder, heldout_sets, evaluate
+    enc = ExpressionEncoder.load(path); held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
+    acc = evaluate(enc.embed, held); faces = held['actors'].images[:256]
+    enc.embed(faces[:8]); t = time.time(); enc.embed(faces); per_s = len(faces) / (time.time() - t)
+    m = enc.metrics or {}
+    return {'checkpoint': str(path), 'img_size': enc.cfg.img_size, 'heldout': {'triplets': n, 'pool': pool},
+            'triplet': acc, 'targets': EXPRESSION_TARGETS, 'meets': {s: acc[s]['all'] >= goal for s, goal in EXPRESSION_TARGETS.items()},
+            'stored': m.get('semi', m.get('triplet')), 'embed_img_per_s': round(per_s, 1), 'threads': torch.get_num_threads()}
+
 def cmd_bench(args) -> int:
-    res = run_bench(judge=not args.no_judge, data=not args.no_data)
+    res = run_bench(judge=not args.no_judge, data=not args.no_data, expression=args.expression, heldout=args.heldout, pool=args.pool)
     txt = json.dumps(res, indent=1); print(txt)
     if args.json: atomic_write(Path(args.json), lambda p: p.write_text(txt))
     return 0
@@ -138,6 +154,9 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_train)
     s = sub.add_parser('bench', help='measure speed and quality; --json FILE keeps the figures')
     s.add_argument('--json', default=None); s.add_argument('--no-judge', action='store_true'); s.add_argument('--no-data', action='store_true')
+    s.add_argument('--expression', default=None, metavar='PATH', help='also measure this trained expression encoder (expression.pt)')
+    s.add_argument('--heldout', type=int, default=600, help='held-out triplets per source for --expression')
+    s.add_argument('--pool', type=int, default=800, help='held-out faces they are drawn from (the data preset\'s n_heldout)')
     s.set_defaults(fn=cmd_bench)
     return p
 
