@@ -64,8 +64,8 @@ def run_bench(judge: bool = True, size: int = 128, data: bool = True, expression
     import numba
     from freeavatar.avatars import load_avatars, render_fps, judge_table, control_locality, JUDGED
     numba.set_num_threads(1); avs = load_avatars(); res = {'render': {}, 'machine': {'cpus': os.cpu_count()}}
+    if expression: res['expression'] = bench_expression(expression, heldout, pool)   # first: a bad checkpoint fails at once
     if data: res['data'] = bench_data()
-    if expression: res['expression'] = bench_expression(expression, heldout, pool)
     res['render'][f'fps_{size}'] = {n: round(render_fps(a, size=size), 1) for n, a in avs.items()}
     res['locality'] = {n: round(min(r['inside'] for r in control_locality(a)), 4) for n, a in avs.items()}
     if judge:
@@ -96,6 +96,7 @@ def bench_expression(path, n: int = 600, pool: int = 800) -> dict:
     "A trained ExpressionEncoder on the held-out triplets: accuracy per source and type, targets, stored figures, speed."
     import torch
     from freeavatar.expression import ExpressionEncoder, heldout_sets, evaluate
+    if n < 1 or pool < 3: raise InputError('bench --expression', f"needs --heldout >= 1 and --pool >= 3, got {n} and {pool}")
     enc = ExpressionEncoder.load(path); held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
     acc = evaluate(enc.embed, held); faces = held['actors'].images[:256]
     enc.embed(faces[:8]); t = time.time(); enc.embed(faces); per_s = len(faces) / (time.time() - t)
