@@ -60,11 +60,13 @@ def cmd_render(args) -> int:
     return 0
 
 # %% ../nbs/14_cli.ipynb #06d5ff29
-def run_bench(judge: bool = True, size: int = 128, data: bool = True, expression=None, heldout: int = 600, pool: int = 800) -> dict:
+def run_bench(judge: bool = True, size: int = 128, data: bool = True, expression=None, heldout: int | None = None,
+              pool: int | None = None) -> dict:
+    res = {'machine': {'cpus': os.cpu_count()}}
+    if expression: res['expression'] = bench_expression(expression, heldout, pool)   # first: a bad checkpoint fails at once
     import numba
     from freeavatar.avatars import load_avatars, render_fps, judge_table, control_locality, JUDGED
-    numba.set_num_threads(1); avs = load_avatars(); res = {'render': {}, 'machine': {'cpus': os.cpu_count()}}
-    if expression: res['expression'] = bench_expression(expression, heldout, pool)   # first: a bad checkpoint fails at once
+    numba.set_num_threads(1); avs = load_avatars(); res['render'] = {}
     if data: res['data'] = bench_data()
     res['render'][f'fps_{size}'] = {n: round(render_fps(a, size=size), 1) for n, a in avs.items()}
     res['locality'] = {n: round(min(r['inside'] for r in control_locality(a)), 4) for n, a in avs.items()}
@@ -92,16 +94,22 @@ def bench_data() -> dict:
 
 EXPRESSION_TARGETS = {'actors': 0.90, 'cross-domain': 0.85, 'real': 0.75}   # held-out triplet accuracy, "all"
 
-def bench_expression(path, n: int = 600, pool: int = 800) -> dict:
-    "A trained ExpressionEncoder on the held-out triplets: accuracy per source and type, targets, stored figures, speed."
+def bench_expression(path, n: int | None = None, pool: int | None = None) -> dict:
+    """A trained ExpressionEncoder on held-out triplets: accuracy per source and type, targets, stored figures, speed.
+    `n` triplets per source from `pool` held-out faces: by default the sets its training run measured (saved with it)."""
     import torch
     from freeavatar.expression import ExpressionEncoder, heldout_sets, evaluate
-    if n < 1 or pool < 3: raise InputError('bench --expression', f"needs --heldout >= 1 and --pool >= 3, got {n} and {pool}")
-    enc = ExpressionEncoder.load(path); held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
+    if (n is not None and n < 1) or (pool is not None and pool < 3):
+        raise InputError('bench --expression', f"needs --heldout >= 1 and --pool >= 3, got {n} and {pool}")
+    enc = ExpressionEncoder.load(path); saved = enc.heldout or {'n': 600, 'pool': 800}       # older checkpoints: `cpu`'s sets
+    n, pool = saved['n'] if n is None else n, saved['pool'] if pool is None else pool
+    held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
     acc = evaluate(enc.embed, held); faces = held['actors'].images[:256]
     enc.embed(faces[:8]); t = time.time(); enc.embed(faces); per_s = len(faces) / (time.time() - t)
     m = enc.metrics or {}
-    return {'checkpoint': str(path), 'img_size': enc.cfg.img_size, 'heldout': {'triplets': n, 'pool': pool},
+    return {'checkpoint': str(path), 'img_size': enc.cfg.img_size,
+            'heldout': {'n': n, 'pool': pool, 'made': {s: len(ts.triplets) for s, ts in held.items()},
+                        'as_trained': {'n': n, 'pool': pool} == enc.heldout if enc.heldout else None},   # None: not recorded
             'triplet': acc, 'targets': EXPRESSION_TARGETS, 'meets': {s: acc[s]['all'] >= goal for s, goal in EXPRESSION_TARGETS.items()},
             'stored': m.get('semi', m.get('triplet')), 'embed_img_per_s': round(per_s, 1), 'threads': torch.get_num_threads()}
 
@@ -127,8 +135,9 @@ def cmd_train(args) -> int:
         t0 = time.time(); _, hist = train_mae(mc, imgs, out, resume=args.resume)
         metrics.update(mae_minutes=round((time.time() - t0) / 60, 2), mae_final_loss=round(float(np.mean(hist[-20:])), 4), mae_images=len(imgs))
     if rank == 0 and args.stage in ('all', 'expression'):
-        sets = training_sets(mc.img_size, ec, dc); held = heldout_sets(mc.img_size, n=600 if args.preset != 'tiny' else 60, pool=dc.n_heldout)
-        _, m = train_expression(out / 'mae.pt', ec, out, sets, held)
+        spec = {'n': 600 if args.preset != 'tiny' else 60, 'pool': dc.n_heldout}
+        sets = training_sets(mc.img_size, ec, dc); held = heldout_sets(mc.img_size, **spec)
+        _, m = train_expression(out / 'mae.pt', ec, out, sets, held, heldout=spec)
         metrics.update(m)
         if 'mae_minutes' in metrics: metrics['mae_plus_triplet_minutes'] = round(metrics['mae_minutes'] + m['triplet_minutes'], 2)
         if args.ablations: metrics['ablations'] = ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
@@ -156,8 +165,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser('bench', help='measure speed and quality; --json FILE keeps the figures')
     s.add_argument('--json', default=None); s.add_argument('--no-judge', action='store_true'); s.add_argument('--no-data', action='store_true')
     s.add_argument('--expression', default=None, metavar='PATH', help='also measure this trained expression encoder (expression.pt)')
-    s.add_argument('--heldout', type=int, default=600, help='held-out triplets per source for --expression')
-    s.add_argument('--pool', type=int, default=800, help='held-out faces they are drawn from (the data preset\'s n_heldout)')
+    s.add_argument('--heldout', type=int, default=None, help='held-out triplets per source for --expression (default: as trained)')
+    s.add_argument('--pool', type=int, default=None, help='held-out faces they are drawn from (default: as trained)')
     s.set_defaults(fn=cmd_bench)
     return p
 

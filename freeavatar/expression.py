@@ -78,7 +78,7 @@ def _load(cls, path, expect: MAEConfig | None = None) -> 'ExpressionEncoder':
     if ck.get('kind') != KIND: raise CheckpointError(path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not an {KIND}")
     cfg = MAEConfig.from_dict(ck['config']); enc = cls(cfg, ck['emb_dim'])
     load_checkpoint(path, enc, expect if expect is not None else cfg)
-    enc.metrics = ck.get('metrics', {}); return enc
+    enc.metrics, enc.heldout = ck.get('metrics', {}), ck.get('heldout'); return enc
 ExpressionEncoder.save, ExpressionEncoder.load = _save, _load
 
 # %% ../nbs/08_expression.ipynb #67967aa2
@@ -187,10 +187,13 @@ def training_sets(size: int, c: ExprConfig, data_cfg=None) -> dict[str, TripletS
                 'cross-domain': triplet_set('cross-domain', 'train', c.n_train, size, d.n_actors, d.seed, d.augment),
                 'real': triplet_set('real', 'train', c.n_train, size, 0, d.seed)}
 
-def train_expression(mae_path, c: ExprConfig, out, sets=None, held=None, log=print, data_cfg=None) -> tuple[ExpressionEncoder, dict]:
-    "MAE checkpoint -> tuned, semi-supervised ExpressionEncoder saved as `out/expression.pt`, and its metrics."
+def train_expression(mae_path, c: ExprConfig, out, sets=None, held=None, log=print, data_cfg=None,
+                     heldout: dict | None = None) -> tuple[ExpressionEncoder, dict]:
+    """MAE checkpoint -> tuned, semi-supervised ExpressionEncoder saved as `out/expression.pt`, and its metrics.
+    `heldout` ({'n', 'pool'}) says how `held` was drawn; it is saved so that `freeavatar bench` re-measures the same sets."""
     out = Path(out); set_seed(c.seed); enc = ExpressionEncoder.from_mae(mae_path, c.emb_dim); S = enc.cfg.img_size
-    sets = sets or training_sets(S, c, data_cfg); held = held or heldout_sets(S)
+    sets = sets or training_sets(S, c, data_cfg)
+    if held is None: held, heldout = heldout_sets(S), {'n': 600, 'pool': 800}      # heldout_sets' defaults
     t0 = time.time(); train_triplets(enc, sets, dict(c.mix), c, c.steps, log); t_trip = time.time() - t0
     m = {'triplet': evaluate(enc.embed, held), 'triplet_minutes': round(t_trip / 60, 2)}
     log(f"after triplet tuning: {m['triplet']}")
@@ -199,7 +202,7 @@ def train_expression(mae_path, c: ExprConfig, out, sets=None, held=None, log=pri
         train_triplets(enc, {**sets, 'teacher': pseudo}, {**dict(c.mix), 'teacher': .2}, dataclasses.replace(c, lr=c.lr * c.semi_lr), c.semi_steps, log, tag='semi')
         m['semi'] = evaluate(enc.embed, held); m['semi_minutes'] = round((time.time() - t0) / 60, 2)
         log(f"after the semi-supervised round: {m['semi']}")
-    enc.save(out / 'expression.pt', m, expr_config=c.to_dict()); enc.metrics = m
+    enc.save(out / 'expression.pt', m, expr_config=c.to_dict(), heldout=heldout); enc.metrics, enc.heldout = m, heldout
     return enc, m
 
 # %% ../nbs/08_expression.ipynb #0e6defa8

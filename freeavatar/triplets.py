@@ -161,8 +161,9 @@ def triplet_set(source: str, split: str = 'heldout', n: int = 600, size: int = 1
             if k == 0 or len(at) < 3: continue
             tr = make_triplets(ds.expr[at] * W, k, rng, source, group=ds.frame[at] // SEGMENT)
             parts.append(at[tr.idx]); types.append(tr.type)
-        trip = Triplets(np.concatenate(parts), np.concatenate(types), source)
+        trip = Triplets(np.concatenate(parts), np.concatenate(types), source) if parts else Triplets(np.zeros((0, 3), np.int64), np.zeros(0, np.int64), source)
     else: raise InputError(source, "source must be 'actors', 'cross-domain' or 'real'")
+    if len(trip.idx) == 0: raise InputError(source, f"no {split} triplet can be made with n={n}" + (f" from a pool of {pool}" if source != "real" else "") + ": ask for more")
     return TripletSet(ds.images, ds.expr, ds.domain, ds.identity, trip)
 
 def pseudo_label(Z: np.ndarray, idx: np.ndarray, min_margin: float = 0.0) -> tuple[Triplets, np.ndarray]:
