@@ -129,7 +129,7 @@ class MaskedConvStem(nn.Module):
     "Whole-image convolution stages, zeroed outside the kept patches after every layer, then each patch's cell -> one token."
     def __init__(self, patch: int, dim: int, widths: tuple):
         super().__init__(); k = patch >> len(widths)
-        if k < 1 or k << len(widths) != patch: raise ValueError(f"conv={widths}: {len(widths)} stride-2 stages do not divide patch {patch}")
+        if k < 1 or k << len(widths) != patch: raise InputError(f"MAEConfig.conv={widths}", f"{len(widths)} stride-2 stages do not divide patch {patch}")
         layers, c = [], 3
         for w in widths:
             layers += [nn.Sequential(nn.Conv2d(c, w, 3, 2, 1), ChannelNorm(w), nn.GELU()),
@@ -164,7 +164,7 @@ class ViTEncoder(nn.Module):
     "Patch embedding (linear, or one of the optional convolutional stems), fixed positions, transformer blocks, final norm."
     def __init__(self, c: MAEConfig):
         super().__init__()
-        if c.stem and c.conv: raise ValueError("MAEConfig: set `stem` or `conv`, not both")
+        if c.stem and c.conv: raise InputError("MAEConfig", "set `stem` or `conv`, not both")
         self.patch_embed = (MaskedConvStem(c.patch, c.dim, c.conv) if c.conv else ConvPatchEmbed(c.patch, c.dim, c.stem) if c.stem
                             else PatchEmbed(c.img_size, c.patch, 3, c.dim))
         self.register_buffer('pos_embed', torch.from_numpy(sincos_2d(c.dim, c.grid))[None], persistent=False)
@@ -176,10 +176,9 @@ class ViTEncoder(nn.Module):
         if mask_ratio > 0 and isinstance(self.patch_embed, ConvPatchEmbed):
             # each token sees its own patch only, so removing pixels first gives the same tokens for a quarter of the
             # stem's work; the positions are shuffled along with the pixels
-            cells = self.patch_embed.cells(x); B, n = len(x), cells[0, 0].numel()
-            both = torch.cat([cells.flatten(2), self.pos_embed.expand(B, -1, -1)], -1)
-            kept, mask, ids = random_masking(both, mask_ratio, generator)
-            x = self.patch_embed.embed_cells(kept[..., :n].reshape(B, -1, *cells.shape[2:])) + kept[..., n:]
+            ids_keep, mask, ids = mask_plan(len(x), self.pos_embed.shape[1], mask_ratio, generator, x.device)
+            cells = self.patch_embed.cells(x); kept = keep_tokens(cells.flatten(2), ids_keep).view(len(x), -1, *cells.shape[2:])
+            x = self.patch_embed.embed_cells(kept) + keep_tokens(self.pos_embed.expand(len(x), -1, -1), ids_keep)
         elif mask_ratio > 0 and isinstance(self.patch_embed, MaskedConvStem):
             # draw the mask first (the same draw as `random_masking`), convolve only what it keeps, then keep those tokens
             ids_keep, mask, ids = mask_plan(len(x), self.pos_embed.shape[1], mask_ratio, generator, x.device)
