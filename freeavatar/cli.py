@@ -98,10 +98,10 @@ def bench_expression(path, n: int | None = None, pool: int | None = None) -> dic
     """A trained ExpressionEncoder on held-out triplets: accuracy per source and type, targets, stored figures, speed.
     `n` triplets per source from `pool` held-out faces: by default the sets its training run measured (saved with it)."""
     import torch
-    from freeavatar.expression import ExpressionEncoder, heldout_sets, evaluate
+    from freeavatar.expression import ExpressionEncoder, heldout_sets, evaluate, HELDOUT
     if (n is not None and n < 1) or (pool is not None and pool < 3):
         raise InputError('bench --expression', f"needs --heldout >= 1 and --pool >= 3, got {n} and {pool}")
-    enc = ExpressionEncoder.load(path); saved = enc.heldout or {'n': 600, 'pool': 800}       # older checkpoints: `cpu`'s sets
+    enc = ExpressionEncoder.load(path); saved = enc.heldout or HELDOUT        # older checkpoints: `cpu`'s sets
     n, pool = saved['n'] if n is None else n, saved['pool'] if pool is None else pool
     held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
     acc = evaluate(enc.embed, held); faces = held['actors'].images[:256]

@@ -16,7 +16,7 @@ from .mae import MAE, MAEConfig, ViTEncoder, to_input, warmup_cosine
 from .triplets import Triplets, TripletSet, triplet_loss, log_ratio_loss, triplet_accuracy, triplet_set, pseudo_label, order, visual_weights
 
 # %% auto #0
-__all__ = ['TOKEN_DIM', 'KIND', 'ExpressionEncoder', 'encoder_state_from_mae', 'from_mae', 'augment', 'ExprConfig',
+__all__ = ['TOKEN_DIM', 'KIND', 'HELDOUT', 'ExpressionEncoder', 'encoder_state_from_mae', 'from_mae', 'augment', 'ExprConfig',
            'train_triplets', 'heldout_sets', 'evaluate', 'unlabelled_real', 'teacher_set', 'training_sets',
            'train_expression', 'mae_token_features', 'ablations']
 
@@ -151,7 +151,9 @@ def train_triplets(enc: ExpressionEncoder, sources: dict[str, TripletSet], mix: 
     enc.eval(); return hist
 
 # %% ../nbs/08_expression.ipynb #74a10205
-def heldout_sets(size: int, n: int = 600, pool: int = 800) -> dict[str, TripletSet]:
+HELDOUT = {'n': 600, 'pool': 800}      # the held-out sets of `cpu`'s metrics and the bench's baselines: triplets per source, faces
+
+def heldout_sets(size: int, n: int = HELDOUT['n'], pool: int = HELDOUT['pool']) -> dict[str, TripletSet]:
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         return {s: triplet_set(s, 'heldout', n=n, size=size, pool=pool) for s in ('actors', 'cross-domain', 'real')}
@@ -193,7 +195,7 @@ def train_expression(mae_path, c: ExprConfig, out, sets=None, held=None, log=pri
     `heldout` ({'n', 'pool'}) says how `held` was drawn; it is saved so that `freeavatar bench` re-measures the same sets."""
     out = Path(out); set_seed(c.seed); enc = ExpressionEncoder.from_mae(mae_path, c.emb_dim); S = enc.cfg.img_size
     sets = sets or training_sets(S, c, data_cfg)
-    if held is None: held, heldout = heldout_sets(S), {'n': 600, 'pool': 800}      # heldout_sets' defaults
+    if held is None: held, heldout = heldout_sets(S), dict(HELDOUT)
     t0 = time.time(); train_triplets(enc, sets, dict(c.mix), c, c.steps, log); t_trip = time.time() - t0
     m = {'triplet': evaluate(enc.embed, held), 'triplet_minutes': round(t_trip / 60, 2)}
     log(f"after triplet tuning: {m['triplet']}")

@@ -173,20 +173,16 @@ class ViTEncoder(nn.Module):
 
     def forward_features(self, x, mask_ratio: float = 0., generator=None):
         "x (B, 3, S, S) -> tokens (B, L_keep, D), mask (B, L), ids_restore (B, L)"
-        if mask_ratio > 0 and isinstance(self.patch_embed, ConvPatchEmbed):
-            # each token sees its own patch only, so removing pixels first gives the same tokens for a quarter of the
-            # stem's work; the positions are shuffled along with the pixels
+        if mask_ratio > 0:          # draw the plan first; each embedding then keeps (or only computes) the kept tokens
             ids_keep, mask, ids = mask_plan(len(x), self.pos_embed.shape[1], mask_ratio, generator, x.device)
-            cells = self.patch_embed.cells(x); kept = keep_tokens(cells.flatten(2), ids_keep).view(len(x), -1, *cells.shape[2:])
-            x = self.patch_embed.embed_cells(kept) + keep_tokens(self.pos_embed.expand(len(x), -1, -1), ids_keep)
-        elif mask_ratio > 0 and isinstance(self.patch_embed, MaskedConvStem):
-            # draw the mask first (the same draw as `random_masking`), convolve only what it keeps, then keep those tokens
-            ids_keep, mask, ids = mask_plan(len(x), self.pos_embed.shape[1], mask_ratio, generator, x.device)
-            x = keep_tokens(self.patch_embed(x, keep=1 - mask) + self.pos_embed, ids_keep)
-        else:
-            x = self.patch_embed(x) + self.pos_embed                   # (B, L, D)
-            if mask_ratio > 0: x, mask, ids = random_masking(x, mask_ratio, generator)
-            else: mask = ids = None
+            pos = keep_tokens(self.pos_embed.expand(len(x), -1, -1), ids_keep)
+            if isinstance(self.patch_embed, ConvPatchEmbed):       # each token sees its own patch: embed the kept cells only
+                cells = self.patch_embed.cells(x)
+                x = self.patch_embed.embed_cells(keep_tokens(cells.flatten(2), ids_keep).view(len(x), -1, *cells.shape[2:])) + pos
+            elif isinstance(self.patch_embed, MaskedConvStem):     # convolve with the removed patches zeroed, then keep
+                x = keep_tokens(self.patch_embed(x, keep=1 - mask), ids_keep) + pos
+            else: x = keep_tokens(self.patch_embed(x), ids_keep) + pos
+        else: x, mask, ids = self.patch_embed(x) + self.pos_embed, None, None
         for b in self.blocks: x = b(x)
         return self.norm(x), mask, ids
 
