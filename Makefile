@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets demo test export bench lab clean
+.PHONY: install assets demo test export bench lab clean validator
 
 # a fresh install is about 7 GiB (torch's CUDA build is the one pip can reach here): say so before pip fills the disk
 $(PY):
@@ -25,7 +25,18 @@ assets: install
 demo: assets
 	$(VENV)/bin/freeavatar demo --out out
 
-test: assets
+# the Khronos glTF validator (npm, pinned) for tests/test_gltf.py; `make test` installs it only where npm exists
+GLTF_VALIDATOR := 2.0.0-dev.3.10
+VALIDATOR_DIR  := $(VENV)/gltf-validator
+VALIDATOR      := $(VALIDATOR_DIR)/.installed-$(GLTF_VALIDATOR)
+
+$(VALIDATOR):
+	npm install --prefix $(VALIDATOR_DIR) --no-audit --no-fund --save-exact gltf-validator@$(GLTF_VALIDATOR)
+	touch $(VALIDATOR)
+
+validator: $(VALIDATOR)
+
+test: assets $(if $(shell command -v npm 2>/dev/null),validator)
 	$(PY) -m pytest tests -q -ra
 
 export: install

@@ -11,8 +11,9 @@ from .core import InputError, atomic_write
 from . import assets as A
 
 # %% auto #0
-__all__ = ['EXPRESSION_TARGETS', 'cmd_assets', 'cmd_demo', 'cmd_render', 'run_bench', 'bench_data', 'bench_expression',
-           'cmd_bench', 'cmd_train', 'parser', 'main']
+__all__ = ['EXPRESSION_TARGETS', 'SHIPPED', 'cmd_assets', 'cmd_demo', 'cmd_render', 'run_bench', 'bench_data', 'bench_expression',
+           'cmd_bench', 'train_expression_stage', 'train_animator_stage', 'cmd_train', 'training_minutes',
+           'write_manifest', 'ship_weights', 'parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #545d4f2e
 def cmd_assets(args) -> int:
@@ -120,31 +121,95 @@ def cmd_bench(args) -> int:
     return 0
 
 # %% ../nbs/14_cli.ipynb #e863a5af
+SHIPPED = ('expression.pt', 'animator.pt', 'renderer_human.pt', 'renderer_toon.pt', 'renderer_creature.pt')
+
+def train_expression_stage(out: Path, preset: str, dc, mc, metrics: dict, resume: bool, ablations: bool):
+    from freeavatar.expression import ExprConfig, train_expression, ablations as expr_ablations, training_sets, heldout_sets
+    if resume and (out / 'expression.pt').exists() and 'triplet' in metrics: print(f"{out / 'expression.pt'}: done, skipped"); return
+    ec = ExprConfig.preset(preset); spec = {'n': 600 if preset != 'tiny' else 60, 'pool': dc.n_heldout}
+    sets = training_sets(mc.img_size, ec, dc); held = heldout_sets(mc.img_size, **spec)
+    _, m = train_expression(out / 'mae.pt', ec, out, sets, held, heldout=spec)
+    metrics.update(m)
+    if 'mae_minutes' in metrics: metrics['mae_plus_triplet_minutes'] = round(metrics['mae_minutes'] + m['triplet_minutes'], 2)
+    if ablations: metrics['ablations'] = expr_ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
+
+def train_animator_stage(out: Path, preset: str, dc, resume: bool, ablations: bool) -> dict:
+    from freeavatar.avatars import load_avatars
+    from freeavatar.expression import ExpressionEncoder
+    from freeavatar.renderer import RendererConfig, load_renderer
+    from freeavatar.animator import AnimatorConfig, train_animator
+    enc = ExpressionEncoder.load(out / 'expression.pt'); avs = list(load_avatars().values()); rens = None
+    paths = [out / f"renderer_{a.name}.pt" for a in avs]
+    if resume and all(p.exists() for p in paths): rens = [load_renderer(p, a) for p, a in zip(paths, avs)]; print("renderers: done, loaded")
+    old = {}
+    if (out / 'metrics.json').exists(): old = json.loads((out / 'metrics.json').read_text()).get('animator', {})
+    _, _, m = train_animator(enc, AnimatorConfig.preset(preset), RendererConfig.preset(preset), dc, out, avatars=avs, renderers=rens,
+                             ablations=ablations, mae_path=out / 'mae.pt' if ablations else None, new_avatar=ablations)
+    if rens is not None: m['renderers'] = old.get('renderers', {})
+    return m
+
 def cmd_train(args) -> int:
     import torch
     from freeavatar.actors import DataConfig
     from freeavatar.mae import MAEConfig, train_mae, mae_training_images, dist_info
-    from freeavatar.expression import ExprConfig, train_expression, ablations, training_sets, heldout_sets
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True); torch.set_num_threads(max(1, args.threads or os.cpu_count() or 1))
-    dc, mc, ec = DataConfig.preset(args.preset), MAEConfig.preset(args.preset), ExprConfig.preset(args.preset)
+    dc, mc = DataConfig.preset(args.preset), MAEConfig.preset(args.preset)
     dc.size = mc.img_size; metrics_path = out / 'metrics.json'
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    if metrics.get('preset', args.preset) != args.preset and args.resume:
+        raise InputError(metrics_path, f"is a {metrics['preset']!r} run; --resume with --preset {metrics['preset']} or another --out")
     metrics['preset'] = args.preset; rank, world = dist_info()
-    t0 = time.time(); imgs = mae_training_images(mc.img_size, dc); metrics['data_minutes'] = round((time.time() - t0) / 60, 2)
+    save = lambda: atomic_write(metrics_path, lambda p: p.write_text(json.dumps(metrics, indent=1)))
     if args.stage in ('all', 'mae'):
+        t0 = time.time(); imgs = mae_training_images(mc.img_size, dc); metrics['data_minutes'] = round((time.time() - t0) / 60, 2)
         t0 = time.time(); _, hist = train_mae(mc, imgs, out, resume=args.resume)
         metrics.update(mae_minutes=round((time.time() - t0) / 60, 2), mae_final_loss=round(float(np.mean(hist[-20:])), 4), mae_images=len(imgs))
     if rank == 0 and args.stage in ('all', 'expression'):
-        spec = {'n': 600 if args.preset != 'tiny' else 60, 'pool': dc.n_heldout}
-        sets = training_sets(mc.img_size, ec, dc); held = heldout_sets(mc.img_size, **spec)
-        _, m = train_expression(out / 'mae.pt', ec, out, sets, held, heldout=spec)
-        metrics.update(m)
-        if 'mae_minutes' in metrics: metrics['mae_plus_triplet_minutes'] = round(metrics['mae_minutes'] + m['triplet_minutes'], 2)
-        if args.ablations: metrics['ablations'] = ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
+        train_expression_stage(out, args.preset, dc, mc, metrics, args.resume, args.ablations); save()
+    if rank == 0 and args.stage in ('all', 'animator'):
+        metrics['animator'] = train_animator_stage(out, args.preset, dc, args.resume, args.ablations); save()
     if rank == 0:
-        atomic_write(metrics_path, lambda p: p.write_text(json.dumps(metrics, indent=1)))
-        print(json.dumps(metrics, indent=1))
+        save(); print(json.dumps(metrics, indent=1))
+        if (out / 'animator.pt').exists():
+            write_manifest(out, metrics)
+            if args.ship: print(f"shipped to {ship_weights(out, args.ship)}")
     return 0
+
+# %% ../nbs/14_cli.ipynb #a7c0e5f1
+def _sha256(path) -> str:
+    from freeavatar.assets import sha256_file
+    return sha256_file(path)
+
+def training_minutes(m: dict) -> float | None:
+    "Wall-clock minutes of a whole run: data, MAE, tuning, semi-supervised round, renderers and decoder."
+    parts = [m.get('data_minutes'), m.get('mae_minutes'), m.get('triplet_minutes'), m.get('semi_minutes'), m.get('animator', {}).get('minutes')]
+    return round(sum(p for p in parts if p), 2) if any(parts) else None
+
+def write_manifest(out: Path, metrics: dict) -> Path:
+    "`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics and training time."
+    from freeavatar.core import read_checkpoint
+    import freeavatar
+    files = {f: {'sha256': _sha256(out / f), 'bytes': (out / f).stat().st_size} for f in SHIPPED if (out / f).exists()}
+    configs = {f: read_checkpoint(out / f)['config'] for f in files}
+    a = metrics.get('animator', {}); ev = a.get('eval', {})
+    man = {'freeavatar': freeavatar.__version__, 'preset': metrics.get('preset'), 'files': files, 'configs': configs,
+           'metrics': {'rig_mae': {k: v['mae'] for k, v in ev.get('rig', {}).items()},
+                       'baseline_rig_mae': {k: v['mae'] for k, v in ev.get('baseline', {}).items()},
+                       'real_r': ev.get('real_r'), 'n_heldout': ev.get('n_heldout'),
+                       'triplet_acc': metrics.get('semi', metrics.get('triplet')),
+                       'renderers': {k: {'l1': v.get('l1'), 'psnr': v.get('psnr')} for k, v in a.get('renderers', {}).items()}},
+           'training_minutes': training_minutes(metrics),
+           'stage_minutes': {k: metrics.get(k) for k in ('data_minutes', 'mae_minutes', 'triplet_minutes', 'semi_minutes')} |
+                            {'renderer_minutes': a.get('renderer_minutes'), 'animator_minutes': a.get('minutes')}}
+    return atomic_write(out / 'manifest.json', lambda p: p.write_text(json.dumps(man, indent=1)))
+
+def ship_weights(src, dst) -> Path:
+    "Copy the shipped files and the manifest of run `src` into `dst` (e.g. `data/weights`), each atomically."
+    import shutil
+    src, dst = Path(src), Path(dst); man = src / 'manifest.json'
+    if not man.exists(): raise InputError(man, "no manifest: run `freeavatar train` to the end first")
+    for f in [*json.loads(man.read_text())['files'], 'manifest.json']: atomic_write(dst / f, lambda p: shutil.copyfile(src / f, p))
+    return dst
 
 # %% ../nbs/14_cli.ipynb #d4f09e65
 def parser() -> argparse.ArgumentParser:
@@ -157,10 +222,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('avatar'); s.add_argument('--set', action='append', metavar='NAME=VALUE'); s.add_argument('--size', type=int, default=256)
     s.add_argument('--yaw', type=float, default=0.); s.add_argument('--pitch', type=float, default=0.); s.add_argument('--out', default='render.png')
     s.set_defaults(fn=cmd_render)
-    s = sub.add_parser('train', help='train the expression model of a preset (MAE, triplets, semi-supervised)')
+    s = sub.add_parser('train', help='train every stage of a preset: MAE, triplets, semi-supervised, renderers, animator')
     s.add_argument('--preset', default='cpu', choices=['tiny', 'cpu', 'paper']); s.add_argument('--out', default='out/train')
-    s.add_argument('--resume', action='store_true'); s.add_argument('--stage', default='all', choices=['all', 'mae', 'expression'])
+    s.add_argument('--resume', action='store_true'); s.add_argument('--stage', default='all', choices=['all', 'mae', 'expression', 'animator'])
     s.add_argument('--ablations', action='store_true'); s.add_argument('--threads', type=int, default=None)
+    s.add_argument('--ship', default=None, metavar='DIR', help='copy the shipped weights and manifest.json into DIR (e.g. data/weights)')
     s.set_defaults(fn=cmd_train)
     s = sub.add_parser('bench', help='measure speed and quality; --json FILE keeps the figures')
     s.add_argument('--json', default=None); s.add_argument('--no-judge', action='store_true'); s.add_argument('--no-data', action='store_true')
