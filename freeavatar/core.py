@@ -68,12 +68,16 @@ class Config:
 # %% ../nbs/00_core.ipynb #4cc4b9e6
 CHECKPOINT_VERSION = 1
 
+def _umask() -> int:
+    m = os.umask(0); os.umask(m); return m
+
 def atomic_write(path, write_fn) -> Path:
     "Call `write_fn(tmp_path)` then rename onto `path`: readers see the old file or the new one, never a partial one."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent); os.close(fd)
     try:
-        write_fn(Path(tmp)); os.replace(tmp, path)
+        write_fn(Path(tmp)); os.chmod(tmp, 0o666 & ~_umask())      # mkstemp makes 0600; give the file the user's usual mode
+        os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
     return path

@@ -10,8 +10,8 @@ def test_assets_lists_everything_cached(run):
     lines = [l for l in r.stdout.splitlines() if l.strip()]
     assert len(lines) == len(ASSETS) and all(l.startswith('cached') for l in lines), r.stdout
 
-def test_demo_writes_sheets_and_rig_description(run, tmp_path):
-    r = run('freeavatar', 'demo', '--out', str(tmp_path))
+def test_sheets_write_rig_description(run, tmp_path):
+    r = run('freeavatar', 'sheets', '--out', str(tmp_path))
     assert r.returncode == 0, r.stderr
     info = json.loads((tmp_path / 'avatars.json').read_text())
     assert list(info) == ['human', 'toon', 'creature']
