@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets demo test export bench lab clean validator
+.PHONY: install assets demo test export bench results weights lab clean validator
 
 # a fresh install is about 7 GiB (torch's CUDA build is the one pip can reach here): say so before pip fills the disk
 $(PY):
@@ -43,7 +43,15 @@ export: install
 	$(VENV)/bin/nbdev_export
 
 bench: assets
-	$(VENV)/bin/freeavatar bench --json out/bench.json
+	$(VENV)/bin/freeavatar bench --json out/bench.json --report out/report
+
+# the README's results table, generated from a bench run with the shipped weights (committed with its report)
+results: assets
+	$(VENV)/bin/freeavatar bench --json data/results/bench.json --report data/results --readme README.md
+
+# re-train the shipped weights end to end (about 30 min on 2 cores) and copy them into data/weights
+weights: assets
+	$(VENV)/bin/freeavatar train --preset cpu --out out/train_cpu --resume --ship data/weights
 
 lab: install
 	$(VENV)/bin/jupyter lab nbs
