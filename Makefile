@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets demo test export bench results weights lab clean validator
+.PHONY: install assets demo test export bench results weights lab clean validator notebooks
 
 # a fresh install is about 7 GiB (torch's CUDA build is the one pip can reach here): say so before pip fills the disk
 $(PY):
@@ -52,6 +52,10 @@ results: assets
 # re-train the shipped weights end to end (about 30 min on 2 cores) and copy them into data/weights
 weights: assets
 	$(VENV)/bin/freeavatar train --preset cpu --out out/train_cpu --resume --ship data/weights
+
+# re-execute the lessons and store their outputs (small PNGs, trimmed streams); `#| slow` cells keep their last run's
+notebooks: install
+	$(PY) tools/run_notebooks.py
 
 lab: install
 	$(VENV)/bin/jupyter lab nbs
