@@ -52,11 +52,11 @@ def reference_renders(avatar: Avatar | str, n: int, size: int, seed: int = 0, sp
 @dataclass
 class RendererConfig(Config):
     size: int = 64                               # output side (px) = 4 * 2**(len(channels) - 1)
-    channels: tuple = (256, 128, 64, 32, 16)     # feature channels at 4, 8, 16, 32, 64 px
+    channels: tuple = (128, 64, 32, 16, 8)       # feature channels at 4, 8, 16, 32, 64 px (~20 M multiply-adds a render)
     n_train: int = 3000                          # reference renders per avatar (half realistic, half random)
     n_heldout: int = 200
-    steps: int = 1200                            # ~70 s per avatar on 2 cores at `cpu`
-    batch: int = 48
+    steps: int = 1000
+    batch: int = 32
     lr: float = 2e-3
     region_weight: float = 10.0                  # extra L1 weight on the eye and mouth boxes (the paper's 10x)
     seed: int = 0
