@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import Config, InputError, CheckpointError, save_checkpoint, read_checkpoint, load_checkpoint, set_seed
 from .avatars import Avatar, ToonAvatar, Control, Rig, get_avatar, load_avatars, EXPRESSIONS
-from .mae import IMAGENET_MEAN, IMAGENET_STD, state_hash
+from .mae import IMAGENET_MEAN, IMAGENET_STD, state_hash, to_input
 from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer, RendererConfig, reference_renders, load_renderer
 
@@ -89,15 +89,15 @@ def encoder_input(img: torch.Tensor, size: int) -> torch.Tensor:
 
 def render_controls(renderers: list[NeuralRenderer], c: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     "Controls (B, max_n) of avatars k (B,) -> neural renders (B, 3, s, s), each row by its avatar's renderer."
-    out = [None] * len(c); idx = []
+    s = renderers[0].cfg.size; out = c.new_zeros(len(c), 3, s, s)
     for a in torch.unique(k).tolist():
-        rows = torch.where(k == a)[0]; img = renderers[a](c[rows, :renderers[a].n_controls])
-        idx.append(rows); out_a = img
-        for r, im in zip(rows.tolist(), out_a): out[r] = im
-    return torch.stack(out)
+        rows = k == a; out = out.index_put((rows,), renderers[a](c[rows, :renderers[a].n_controls]))   # out of place: autograd sees it
+    return out
 
 def perceptual_loss(encoder: ExpressionEncoder, renderers, c: torch.Tensor, k: torch.Tensor, z_target: torch.Tensor) -> torch.Tensor:
-    "Mean 1 - cos between the encoder's embedding of the rendered controls and the input face's embedding (B, D)."
+    """Mean 1 - cos between the encoder's embedding of the rendered controls and the input face's embedding (B, D).
+    The 16-d embedding, not the pooled feature f: the triplets made the embedding shared across domains (a toon and a
+    person with the same expression are near), while f still tells a toon from a person."""
     z = encoder(encoder_input(render_controls(renderers, c, k), encoder.cfg.img_size))
     return (1 - (z * z_target).sum(-1)).mean()
 
@@ -116,12 +116,11 @@ class Rows:
 @torch.no_grad()
 def read_faces(encoder: ExpressionEncoder, images: np.ndarray, batch: int = 128) -> tuple[np.ndarray, np.ndarray]:
     "(features, embeddings) of uint8 images, one encoder pass."
-    F_, Z_ = [], []; encoder.eval()
+    F_, Z_ = [], []; was = encoder.training; encoder.eval()
     for i in range(0, len(images), batch):
-        from freeavatar.mae import to_input
         f = encoder.forward_features(to_input(images[i:i + batch], encoder.cfg.img_size))
         F_.append(f.numpy()); Z_.append(F.normalize(encoder.head(f), dim=-1).numpy())
-    d = encoder.feat_dim
+    encoder.train(was); d = encoder.feat_dim
     return (np.concatenate(F_) if F_ else np.zeros((0, d), np.float32)), (np.concatenate(Z_) if Z_ else np.zeros((0, encoder.emb_dim), np.float32))
 
 def controls_matrix(avatars: list[Avatar], k: np.ndarray, E: np.ndarray) -> np.ndarray:
@@ -161,8 +160,9 @@ def train_decoder(encoder, renderers: list[NeuralRenderer], avatars: list[Avatar
                   log=print, decoder: nn.Module | None = None, params=None, tag='animator') -> tuple[nn.Module, dict]:
     "Train (or, with `decoder` and `params`, fine-tune) a rig decoder. Returns it and its loss history."
     set_seed(cfg.seed); rng = np.random.default_rng(cfg.seed); nA = len(avatars); widths = [len(a.controls) for a in avatars]
-    dec = decoder or make_decoder(rig.F.shape[1], widths, cfg)
-    for m in [encoder, *renderers]: m.eval().requires_grad_(False)
+    dec = decoder if decoder is not None else make_decoder(rig.F.shape[1], widths, cfg)
+    frozen = [(p, p.requires_grad) for m in [encoder, *renderers] for p in m.parameters()]
+    for m in [encoder, *renderers]: m.eval().requires_grad_(False)                         # frozen here; restored at the end
     opt = torch.optim.AdamW(params if params is not None else dec.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=.05)
     mask = torch.from_numpy((np.arange(max(widths))[None] < np.array(widths)[:, None]).astype(np.float32))   # (nA, max_n)
@@ -185,6 +185,7 @@ def train_decoder(encoder, renderers: list[NeuralRenderer], avatars: list[Avatar
         if (step + 1) % max(1, cfg.steps // 5) == 0:
             log(f"{tag} step {step + 1}/{cfg.steps} " + ' '.join(f"{n} {np.mean(v[-100:]):.4f}" for n, v in hist.items() if v) +
                 f" ({(step + 1) / (time.time() - t0):.1f} steps/s)")
+    for p, flag in frozen: p.requires_grad_(flag)
     dec.eval(); hist['minutes'] = round((time.time() - t0) / 60, 2); return dec, hist
 
 # %% ../nbs/11_animator.ipynb #22f641dd
@@ -251,8 +252,9 @@ def _load(cls, folder, avatars: list[Avatar] | None = None) -> 'Animator':
     "Load `folder/expression.pt` + `folder/animator.pt`; the avatars are the built-in ones it was trained for (or `avatars`)."
     folder = Path(folder); enc = ExpressionEncoder.load(folder / 'expression.pt'); path = folder / 'animator.pt'; ck = read_checkpoint(path)
     if ck.get('kind') != KIND: raise CheckpointError(path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not a {KIND}")
-    if ck['encoder_hash'] != state_hash(enc): raise CheckpointError(path, f"was trained on another expression encoder than {folder / 'expression.pt'}")
-    avs = avatars or [get_avatar(n) for n in ck['avatars']]
+    if ck.get('encoder_hash') != state_hash(enc): raise CheckpointError(path, f"was trained on another expression encoder than {folder / 'expression.pt'}")
+    avs = avatars or [get_avatar(n) for n in ck.get('avatars', [])]
+    if [a.name for a in avs] != ck.get('avatars'): raise CheckpointError(path, f"drives {ck.get('avatars')} in this order, not {[a.name for a in avs]}")
     for av in avs:
         if ck['controls'].get(av.name) != list(av.controls):
             raise CheckpointError(path, f"was trained for {av.name!r} with controls {ck['controls'].get(av.name)}, the rig now has {list(av.controls)}")
@@ -272,14 +274,18 @@ def evaluate_animator(anim: Animator, held: Rows, real: Rows | None = None, base
     res['baseline_face_failures'] = fails; res['n_heldout'] = len(held)
     if real is not None and 'human' in anim.names and len(real):
         pred = anim.predict_features(real.F, 'human')
-        res['real_r'] = {c: round(pearson(pred[:, EXPRESSIONS.index(c)], real.E[:, EXPRESSIONS.index(c)]), 3) for c in REAL_CHANNELS}
+        hc = anim.avatars[anim.index('human')].controls
+        res['real_r'] = {c: round(pearson(pred[:, hc.index(c)], real.E[:, EXPRESSIONS.index(c)]), 3) for c in REAL_CHANNELS}
+        res['real_frames'] = len(real)
     return res
 
 REAL_CHANNELS = ('jawOpen', 'mouthSmileLeft', 'mouthSmileRight', 'eyeBlinkLeft', 'eyeBlinkRight', 'browInnerUp', 'browDownLeft', 'browDownRight')
 
 # %% ../nbs/11_animator.ipynb #bb056f3b
-def const_controls(rig: Rows, avatars: list[Avatar]) -> dict:
-    return {av.name: rig.C[rig.k == a, :len(av.controls)].mean(0) for a, av in enumerate(avatars)}
+def const_controls(faces: Rows, avatars: list[Avatar]) -> dict:
+    "The best constant under absolute error: each control's median over the training actors' semantic controls."
+    E = faces.E[faces.k == -1]
+    return {av.name: np.median(av.semantic(E), 0).astype(np.float32) for av in avatars}
 
 def train_animator(encoder: ExpressionEncoder, cfg: AnimatorConfig, rcfg: RendererConfig, data_cfg, out=None, log=print,
                    avatars: list[Avatar] | None = None, renderers: list[NeuralRenderer] | None = None, evaluate: bool = True,
@@ -296,7 +302,7 @@ def train_animator(encoder: ExpressionEncoder, cfg: AnimatorConfig, rcfg: Render
             if out: save_renderer(r, av, Path(out) / f"renderer_{av.name}.pt", rm)
     m['renderer_minutes'] = round((time.time() - t0) / 60, 2); t1 = time.time()
     rig = render_rows(encoder, avatars, cfg.n_refs, data_cfg, seed=rcfg.seed)
-    faces = face_rows(encoder, 'actors', 'train', data_cfg.n_actors, data_cfg)
+    faces = face_rows(encoder, 'actors', 'train', data_cfg.n_actors, data_cfg); n_act = len(faces)
     real = face_rows(encoder, 'real', 'train', None, data_cfg)
     faces = Rows(*(np.concatenate([getattr(faces, f), getattr(real, f)]) for f in ('F', 'Z', 'k', 'C', 'E')))
     m['feature_minutes'] = round((time.time() - t1) / 60, 2)
@@ -306,7 +312,8 @@ def train_animator(encoder: ExpressionEncoder, cfg: AnimatorConfig, rcfg: Render
     if evaluate:
         held = face_rows(encoder, 'actors', 'heldout', data_cfg.n_heldout, data_cfg, keep_images=True)
         real_h = face_rows(encoder, 'real', 'heldout', None, data_cfg)
-        m['eval'] = evaluate_animator(anim, held, real_h, const=const_controls(rig, avatars))
+        const = const_controls(Rows(*(getattr(faces, f)[:n_act] for f in ('F', 'Z', 'k', 'C', 'E'))), avatars)
+        m['eval'] = evaluate_animator(anim, held, real_h, const=const); m['constant_controls'] = {k: v.round(4).tolist() for k, v in const.items()}
         if ablations: m['ablations'] = animator_ablations(encoder, renderers, avatars, rig, faces, held, cfg, data_cfg, mae_path, log)
         if new_avatar: m['new_avatar'] = new_avatar_experiment(anim, renderers, rig, faces, held, cfg, rcfg, log)
     if out: anim.save(out)
@@ -354,6 +361,7 @@ class PuppetAvatar(ToonAvatar):
 # %% ../nbs/11_animator.ipynb #5607ce55
 def extend_decoder(dec: RigDecoder, n_new: int) -> RigDecoder:
     "A copy of `dec` with one more avatar (its embedding row starts at the mean of the others); the head is unchanged."
+    if not isinstance(dec, RigDecoder): raise InputError('decoder', "only an identity-injected RigDecoder can grow by an avatar")
     if n_new > max(dec.n_controls): raise InputError('new avatar', f"has {n_new} controls, the head has {max(dec.n_controls)}: retrain")
     new = RigDecoder(dec.inp.in_features - dec.cfg.emb_dim, dec.n_controls + [n_new], dec.cfg)
     st = dec.state_dict(); st['embed.weight'] = torch.cat([st['embed.weight'], st['embed.weight'].mean(0, keepdim=True)])
@@ -368,11 +376,12 @@ def finetune_new_avatar(dec: RigDecoder, encoder, renderers, avatars, new_av: Av
     both = Rows(np.concatenate([rig.F, new_rig.F]), np.concatenate([rig.Z, new_rig.Z]), np.concatenate([rig.k, np.full(len(new_rig), a)]),
                 np.concatenate([rig.C, C]), np.concatenate([rig.E, new_rig.E]))
     for p in new.parameters(): p.requires_grad_(False)
-    new.embed.weight.requires_grad_(True); new.embed.weight.register_hook(lambda g: g * (torch.arange(a + 1) == a).float()[:, None])
+    new.embed.weight.requires_grad_(True); hook = new.embed.weight.register_hook(lambda g: g * (torch.arange(a + 1) == a).float()[:, None])
     for p in new.head.parameters(): p.requires_grad_(True)
     params = [{'params': [new.embed.weight], 'weight_decay': 0.0}, {'params': list(new.head.parameters())}]
-    return train_decoder(encoder, list(renderers) + [new_renderer], list(avatars) + [new_av], both, faces,
-                         dataclasses.replace(cfg, steps=steps), log, decoder=new, params=params, tag='new avatar')
+    dec, h = train_decoder(encoder, list(renderers) + [new_renderer], list(avatars) + [new_av], both, faces,
+                           dataclasses.replace(cfg, steps=steps), log, decoder=new, params=params, tag='new avatar')
+    hook.remove(); dec.requires_grad_(True); h['rows'] = both; return dec, h
 
 # %% ../nbs/11_animator.ipynb #8ee029f1
 def new_avatar_experiment(anim: Animator, renderers, rig: Rows, faces: Rows, held: Rows, cfg: AnimatorConfig, rcfg: RendererConfig, log=print) -> dict:
@@ -380,15 +389,11 @@ def new_avatar_experiment(anim: Animator, renderers, rig: Rows, faces: Rows, hel
     pup = PuppetAvatar(); t0 = time.time(); r_new, rm = train_renderer(pup, rcfg, ref_size=anim.img_size, log=log); t_ren = time.time() - t0
     mae = lambda dec, avs, av: rig_report(Animator(anim.encoder, dec, avs).predict_features(held.F, av.name), av.semantic(held.E), av.controls)['mae']
     dec_ft, h_ft = finetune_new_avatar(anim.decoder, anim.encoder, renderers, anim.avatars, pup, r_new, rig, faces, cfg, max(1, cfg.steps // 4), log)
-    avs4 = anim.avatars + [pup]
-    new_rig = render_rows(anim.encoder, [pup], cfg.n_refs, None, posed=False, seed=cfg.seed)
-    C = np.zeros((len(new_rig), rig.C.shape[1]), np.float32); C[:, :new_rig.C.shape[1]] = new_rig.C
-    both = Rows(np.concatenate([rig.F, new_rig.F]), np.concatenate([rig.Z, new_rig.Z]), np.concatenate([rig.k, np.full(len(new_rig), len(anim.avatars))]),
-                np.concatenate([rig.C, C]), np.concatenate([rig.E, new_rig.E]))
+    avs4 = anim.avatars + [pup]; both = h_ft.pop('rows'); new_C = both.C[both.k == len(anim.avatars), :len(pup.controls)]
     dec_all, h_all = train_decoder(anim.encoder, list(renderers) + [r_new], avs4, both, faces, cfg, log, tag='retrain (4 avatars)')
     return {'renderer': rm, 'renderer_minutes': round(t_ren / 60, 2),
             'finetune': {'puppet_mae': mae(dec_ft, avs4, pup), 'old_mae_after': {a.name: mae(dec_ft, avs4, a) for a in anim.avatars},
                          'minutes': h_ft['minutes'], 'steps': max(1, cfg.steps // 4), 'trained_parameters': int(dec_ft.embed.weight.shape[1] + sum(p.numel() for p in dec_ft.head.parameters()))},
             'retrain': {'puppet_mae': mae(dec_all, avs4, pup), 'old_mae_after': {a.name: mae(dec_all, avs4, a) for a in anim.avatars},
                         'minutes': h_all['minutes'], 'steps': cfg.steps, 'trained_parameters': int(sum(p.numel() for p in dec_all.parameters()))},
-            'constant_puppet_mae': rig_report(np.broadcast_to(new_rig.C[:, :6].mean(0), (len(held), 6)), pup.semantic(held.E), pup.controls)['mae']}
+            'constant_puppet_mae': rig_report(np.broadcast_to(np.median(pup.semantic(faces.E[faces.k == -1]), 0), (len(held), 6)), pup.semantic(held.E), pup.controls)['mae']}

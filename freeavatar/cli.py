@@ -126,16 +126,20 @@ def bench_expression(path, n: int | None = None, pool: int | None = None) -> dic
 def cmd_bench(args) -> int:
     from freeavatar import bench as B
     full = args.weights is not None or args.expression is None          # --expression alone: the encoder only
-    if args.report or args.readme and not full: raise InputError('--report/--readme', "need the full benchmark (leave out --expression, or add --weights)")
+    if (args.report or args.readme) and not full: raise InputError('--report/--readme', "need the full benchmark (leave out --expression, or add --weights)")
     res = B.benchmark(args.weights, args.preset, max_frames=args.max_frames) if full else {}
-    res.update(run_bench(judge=not args.no_judge, data=not args.no_data, expression=args.expression, heldout=args.heldout, pool=args.pool))
+    extra = run_bench(judge=not args.no_judge, data=not args.no_data, expression=args.expression, heldout=args.heldout, pool=args.pool)
     if full:
-        missing = B.check_keys(res)
-        if missing: res.setdefault('reasons', {})['missing'] = missing
+        res['machine'].update(cpus=extra.pop('machine')['cpus'])
+        if 'expression' in extra: res['expression_checkpoint'] = extra.pop('expression')        # the --expression encoder, beside the shipped one
+    res.update(extra); missing = B.check_keys(res) if full else []
+    if missing: res.setdefault('reasons', {})['missing'] = missing
     txt = json.dumps(res, indent=1); print(txt)
     if args.json: atomic_write(Path(args.json), lambda p: p.write_text(txt))
     if args.report: print(f"report: {B.report(res, args.report)}")
-    if args.readme: B.update_readme(args.readme, res, args.json or 'the last bench run'); print(f"results table updated in {args.readme}")
+    if args.readme:
+        if missing: raise InputError(args.readme, f"not updated: the run lacks {', '.join(missing)}")
+        B.update_readme(args.readme, res, args.json or 'the last bench run'); print(f"results table updated in {args.readme}")
     return 0
 
 # %% ../nbs/14_cli.ipynb #e863a5af
@@ -215,7 +219,9 @@ def write_manifest(out: Path, metrics: dict) -> Path:
                        'baseline_rig_mae': {k: v['mae'] for k, v in ev.get('baseline', {}).items()},
                        'real_r': ev.get('real_r'), 'n_heldout': ev.get('n_heldout'),
                        'triplet_acc': metrics.get('semi', metrics.get('triplet')),
-                       'renderers': {k: {'l1': v.get('l1'), 'psnr': v.get('psnr')} for k, v in a.get('renderers', {}).items()}},
+                       'renderers': {k: {'l1': v.get('l1'), 'psnr': v.get('psnr'), 'z_ratio': v.get('ratio')} for k, v in a.get('renderers', {}).items()},
+                       'constant_controls': a.get('constant_controls'), 'expression_ablations': metrics.get('ablations'),
+                       'animator_ablations': a.get('ablations'), 'new_avatar': a.get('new_avatar')},
            'training_minutes': training_minutes(metrics),
            'stage_minutes': {k: metrics.get(k) for k in ('data_minutes', 'mae_minutes', 'triplet_minutes', 'semi_minutes')} |
                             {'renderer_minutes': a.get('renderer_minutes'), 'animator_minutes': a.get('minutes')}}
