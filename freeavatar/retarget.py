@@ -308,14 +308,18 @@ def run_pipeline(source: Source, animator, avatars: list[str], face: int = 0, ba
     bar = tqdm(total=source.count, unit='frame', disable=not progress, desc='retarget', file=sys.stderr)
     with FaceTracker(max_faces=max(4, face + 1)) as tracker, ThreadPoolExecutor(1) as pool:
         fut = pool.submit(next_chunk)
-        while (tr := fut.result()) is not None:
-            fut = pool.submit(next_chunk)
-            t0 = time.perf_counter(); F_, Z_ = read_faces(animator.encoder, tr.crops, batch=batch); t1 = time.perf_counter()
-            for a in avatars: raw[a].append(animator.predict_features(F_, a))
-            times['encode'] += t1 - t0; times['animate'] += time.perf_counter() - t1
-            for k, v in zip(('found', 'n_faces', 'Z', 'bs'), (tr.found, tr.n_faces, Z_, tr.blendshapes)): out[k].append(v)
-            if keep_crops: out['crops'].append(tr.crops)
-            bar.update(len(tr.found))
+        try:
+            while (tr := fut.result()) is not None:
+                fut = pool.submit(next_chunk)
+                t0 = time.perf_counter(); F_, Z_ = read_faces(animator.encoder, tr.crops, batch=batch); t1 = time.perf_counter()
+                for a in avatars: raw[a].append(animator.predict_features(F_, a))
+                times['encode'] += t1 - t0; times['animate'] += time.perf_counter() - t1
+                for k, v in zip(('found', 'n_faces', 'Z', 'bs'), (tr.found, tr.n_faces, Z_, tr.blendshapes)): out[k].append(v)
+                if keep_crops: out['crops'].append(tr.crops)
+                bar.update(len(tr.found))
+        except KeyboardInterrupt:               # Ctrl-C reaches this (main) thread: a live capture ends here, what was seen is kept
+            if source.kind != 'camera': raise
+            warnings.warn(f"{source.name}: stopped after {sum(map(len, out['found']))} frames; they are kept")
     bar.close()
     if not out['found']: raise InputError(source.name, "has no frames")
     found = np.concatenate(out['found'])
