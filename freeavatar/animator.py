@@ -22,7 +22,8 @@ __all__ = ['KIND', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'AnimatorConfig', 'ResBlo
            'make_decoder', 'encoder_input', 'render_controls', 'perceptual_loss', 'Rows', 'read_faces',
            'controls_matrix', 'render_rows', 'face_rows', 'train_decoder', 'pearson', 'rig_report',
            'landmark_expressions', 'Animator', 'evaluate_animator', 'const_controls', 'train_animator',
-           'animator_ablations', 'PuppetAvatar', 'extend_decoder', 'finetune_new_avatar', 'new_avatar_experiment']
+           'animator_ablations', 'PuppetAvatar', 'extend_decoder', 'finetune_new_avatar', 'new_avatar_experiment',
+           'side_by_side']
 
 # %% ../nbs/11_animator.ipynb #9c2779d1
 @dataclass
@@ -397,3 +398,15 @@ def new_avatar_experiment(anim: Animator, renderers, rig: Rows, faces: Rows, hel
             'retrain': {'puppet_mae': mae(dec_all, avs4, pup), 'old_mae_after': {a.name: mae(dec_all, avs4, a) for a in anim.avatars},
                         'minutes': h_all['minutes'], 'steps': cfg.steps, 'trained_parameters': int(sum(p.numel() for p in dec_all.parameters()))},
             'constant_puppet_mae': rig_report(np.broadcast_to(np.median(pup.semantic(faces.E[faces.k == -1]), 0), (len(held), 6)), pup.semantic(held.E), pup.controls)['mae']}
+
+# %% ../nbs/11_animator.ipynb #9ed7beb6
+def side_by_side(anim: Animator, crops: np.ndarray, E: np.ndarray | None = None, size: int = 96) -> np.ndarray:
+    "uint8 grid: per face, [input | avatar_k(predicted) ...] and, given true expressions E, a row [blank | avatar_k(g_k(e)) ...]."
+    import cv2
+    preds = {a.name: anim.predict(crops, a.name) for a in anim.avatars}; rows = []
+    for i, crop in enumerate(crops):
+        face = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+        rows.append(np.concatenate([face] + [a.render(preds[a.name][i], size) for a in anim.avatars], 1))
+        if E is not None:
+            rows.append(np.concatenate([np.full_like(face, 255)] + [a.render(a.semantic(E[i]), size) for a in anim.avatars], 1))
+    return np.concatenate(rows, 0)
