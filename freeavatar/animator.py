@@ -20,7 +20,7 @@ from .renderer import NeuralRenderer, RendererConfig, reference_renders, load_re
 # %% auto #0
 __all__ = ['KIND', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'AnimatorConfig', 'ResBlock', 'RigDecoder', 'SeparateDecoders',
            'make_decoder', 'encoder_input', 'render_controls', 'perceptual_loss', 'Rows', 'read_faces',
-           'controls_matrix', 'render_rows', 'face_rows', 'train_decoder', 'pearson', 'rig_report',
+           'controls_matrix', 'render_rows', 'face_rows', 'with_cross', 'train_decoder', 'pearson', 'rig_report',
            'landmark_expressions', 'Animator', 'evaluate_animator', 'const_controls', 'train_animator',
            'animator_ablations', 'PuppetAvatar', 'extend_decoder', 'finetune_new_avatar', 'new_avatar_experiment',
            'side_by_side']
@@ -39,6 +39,7 @@ class AnimatorConfig(Config):
     w_rig: float = 1.0           # MSE to the known controls of avatar renders
     w_percept: float = 0.05      # expression perceptual loss, 1 - cos(z(R_k(c_hat)), z(I)) (0: rig loss only, the released script)
     w_paired: float = 0.0        # ablation only: MSE to g_k(e) on actor crops (the paper's Faceware-paired frames)
+    cross: bool = True           # beyond the paper: avatar renders of a known expression also teach every *other* avatar (see below)
     separate: bool = False       # ablation: one decoder per avatar and no embedding
     n_refs: int = 3000           # frontal reference renders per avatar (the renderer's training set)
     seed: int = 0
@@ -157,11 +158,23 @@ def face_rows(encoder, kind: str, split: str, n: int | None, data_cfg, keep_imag
     return Rows(F_, Z_, np.full(len(ds), -1), np.zeros((len(ds), 0), np.float32), ds.expr, ds.images if keep_images else None)
 
 # %% ../nbs/11_animator.ipynb #c9e38b4d
+def with_cross(rig: Rows, avatars: list[Avatar]) -> Rows:
+    "`rig` plus, for every render whose expression is known, one row for each *other* avatar with that avatar's semantic controls."
+    idx = np.where(np.isfinite(rig.E[:, 0]))[0]; W = rig.C.shape[1]; parts = [(rig.F, rig.Z, rig.k, rig.C, rig.E)]
+    for a, av in enumerate(avatars):
+        j = idx[rig.k[idx] != a]
+        if not len(j): continue
+        C = np.zeros((len(j), W), np.float32); C[:, :len(av.controls)] = av.semantic(rig.E[j])
+        parts.append((rig.F[j], rig.Z[j], np.full(len(j), a), C, rig.E[j]))
+    return Rows(*(np.concatenate(x) for x in zip(*parts)))
+
+# %% ../nbs/11_animator.ipynb #5b0c31ed
 def train_decoder(encoder, renderers: list[NeuralRenderer], avatars: list[Avatar], rig: Rows, faces: Rows, cfg: AnimatorConfig,
                   log=print, decoder: nn.Module | None = None, params=None, tag='animator') -> tuple[nn.Module, dict]:
     "Train (or, with `decoder` and `params`, fine-tune) a rig decoder. Returns it and its loss history."
     set_seed(cfg.seed); rng = np.random.default_rng(cfg.seed); nA = len(avatars); widths = [len(a.controls) for a in avatars]
     dec = decoder if decoder is not None else make_decoder(rig.F.shape[1], widths, cfg)
+    if cfg.cross: rig = with_cross(rig, avatars)
     frozen = [(p, p.requires_grad) for m in [encoder, *renderers] for p in m.parameters()]
     for m in [encoder, *renderers]: m.eval().requires_grad_(False)                         # frozen here; restored at the end
     opt = torch.optim.AdamW(params if params is not None else dec.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -189,7 +202,7 @@ def train_decoder(encoder, renderers: list[NeuralRenderer], avatars: list[Avatar
     for p, flag in frozen: p.requires_grad_(flag)
     dec.eval(); hist['minutes'] = round((time.time() - t0) / 60, 2); return dec, hist
 
-# %% ../nbs/11_animator.ipynb #22f641dd
+# %% ../nbs/11_animator.ipynb #9b4c0c4f
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a - a.mean(), b - b.mean(); d = np.sqrt((a * a).sum() * (b * b).sum())
     return float((a * b).sum() / d) if d > 1e-12 else float('nan')
@@ -199,7 +212,7 @@ def rig_report(pred: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
     return {'mae': round(float(np.abs(pred - truth).mean()), 4),
             'r': {n: round(pearson(pred[:, i], truth[:, i]), 3) for i, n in enumerate(names)}}
 
-# %% ../nbs/11_animator.ipynb #9b4c0c4f
+# %% ../nbs/11_animator.ipynb #17ff9411
 def landmark_expressions(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]:
     "(N, 25) expressions read by MediaPipe's blendshapes (zeros where it finds no face), and the number of failures."
     from freeavatar.triplets import embed_mediapipe
@@ -208,7 +221,7 @@ def landmark_expressions(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray,
     E = S[:, [BLENDSHAPES.index(k) for k in EXPRESSIONS]]
     return np.nan_to_num(E, nan=0.0).astype(np.float32), fails
 
-# %% ../nbs/11_animator.ipynb #7b1a1b49
+# %% ../nbs/11_animator.ipynb #22c1d495
 KIND = 'rig-decoder'
 
 class Animator:
@@ -237,7 +250,7 @@ class Animator:
         if crops.ndim != 4 or crops.shape[-1] != 3 or crops.dtype != np.uint8: raise InputError('crops', f"expected uint8 (N, S, S, 3), got {crops.dtype} {crops.shape}")
         return self.predict_features(self.features(crops), avatar)
 
-# %% ../nbs/11_animator.ipynb #17ff9411
+# %% ../nbs/11_animator.ipynb #bb056f3b
 def _save(self, folder, **extra) -> Path:
     "Write `expression.pt` and `animator.pt` into `folder` (renderers are saved by the training run beside them)."
     folder = Path(folder); enc_path = folder / 'expression.pt'
@@ -263,7 +276,7 @@ def _load(cls, folder, avatars: list[Avatar] | None = None) -> 'Animator':
     load_checkpoint(path, dec, cfg); return cls(enc, dec, avs, ck.get('metrics'))
 Animator.save, Animator.load = _save, _load
 
-# %% ../nbs/11_animator.ipynb #22c1d495
+# %% ../nbs/11_animator.ipynb #bdeeb2f7
 def evaluate_animator(anim: Animator, held: Rows, real: Rows | None = None, baseline: bool = True, const: dict | None = None) -> dict:
     "Rig error per avatar on held-out actors (ours, the landmark baseline, a constant); real-clip agreement for the human."
     res = {'rig': {}, 'baseline': {}, 'constant': {}}
@@ -282,7 +295,7 @@ def evaluate_animator(anim: Animator, held: Rows, real: Rows | None = None, base
 
 REAL_CHANNELS = ('jawOpen', 'mouthSmileLeft', 'mouthSmileRight', 'eyeBlinkLeft', 'eyeBlinkRight', 'browInnerUp', 'browDownLeft', 'browDownRight')
 
-# %% ../nbs/11_animator.ipynb #bb056f3b
+# %% ../nbs/11_animator.ipynb #5a251215
 def const_controls(faces: Rows, avatars: list[Avatar]) -> dict:
     "The best constant under absolute error: each control's median over the training actors' semantic controls."
     E = faces.E[faces.k == -1]
@@ -320,7 +333,7 @@ def train_animator(encoder: ExpressionEncoder, cfg: AnimatorConfig, rcfg: Render
     if out: anim.save(out)
     return anim, renderers, m
 
-# %% ../nbs/11_animator.ipynb #5a251215
+# %% ../nbs/11_animator.ipynb #42285457
 def animator_ablations(encoder, renderers, avatars, rig: Rows, faces: Rows, held: Rows, cfg: AnimatorConfig, data_cfg,
                        mae_path=None, log=print) -> dict:
     "{variant: {'mae': mean rig MAE over avatars, 'per_avatar': {...}, 'minutes'}}"
@@ -330,7 +343,7 @@ def animator_ablations(encoder, renderers, avatars, rig: Rows, faces: Rows, held
         return {'mae': round(float(np.mean(list(per.values()))), 4), 'per_avatar': per, 'minutes': minutes}
     out = {}
     for name, c in [('rig_loss_only', dataclasses.replace(cfg, w_percept=0.0)), ('separate_decoders', dataclasses.replace(cfg, separate=True)),
-                    ('paired', dataclasses.replace(cfg, w_paired=1.0))]:
+                    ('paired', dataclasses.replace(cfg, w_paired=1.0)), ('no_cross_avatar', dataclasses.replace(cfg, cross=False))]:
         dec, h = train_decoder(encoder, renderers, avatars, rig, faces, c, log, tag=name); out[name] = row(encoder, dec, held, h['minutes'])
     if mae_path is not None:
         raw = ExpressionEncoder.from_mae(mae_path, encoder.emb_dim).eval()
@@ -341,7 +354,7 @@ def animator_ablations(encoder, renderers, avatars, rig: Rows, faces: Rows, held
         dec, h = train_decoder(raw, renderers, avatars, rig2, fa, cfg, log, tag='no_triplet_features'); out['no_triplet_features'] = row(raw, dec, held2, h['minutes'])
     return out
 
-# %% ../nbs/11_animator.ipynb #a9360a5a
+# %% ../nbs/11_animator.ipynb #65b57b26
 PUPPET_CONTROLS = (
     Control('jaw', ('mouth', 'jaw'), 'mouth open'), Control('grin', ('mouth', 'cheeks'), 'both corners up'),
     Control('pout', ('mouth', 'jaw'), 'both corners down'), Control('brows_up', ('brow_L', 'brow_R'), 'brows raised'),
@@ -359,7 +372,7 @@ class PuppetAvatar(ToonAvatar):
     def _semantic(self, e):
         t = super()._semantic(e); return np.array([t[0], t[1], t[2], t[3], t[4], max(t[5], t[6])], np.float32)
 
-# %% ../nbs/11_animator.ipynb #5607ce55
+# %% ../nbs/11_animator.ipynb #8ee029f1
 def extend_decoder(dec: RigDecoder, n_new: int) -> RigDecoder:
     "A copy of `dec` with one more avatar (its embedding row starts at the mean of the others); the head is unchanged."
     if not isinstance(dec, RigDecoder): raise InputError('decoder', "only an identity-injected RigDecoder can grow by an avatar")
@@ -384,7 +397,7 @@ def finetune_new_avatar(dec: RigDecoder, encoder, renderers, avatars, new_av: Av
                            dataclasses.replace(cfg, steps=steps), log, decoder=new, params=params, tag='new avatar')
     hook.remove(); dec.requires_grad_(True); h['rows'] = both; return dec, h
 
-# %% ../nbs/11_animator.ipynb #8ee029f1
+# %% ../nbs/11_animator.ipynb #9ed7beb6
 def new_avatar_experiment(anim: Animator, renderers, rig: Rows, faces: Rows, held: Rows, cfg: AnimatorConfig, rcfg: RendererConfig, log=print) -> dict:
     from freeavatar.renderer import train_renderer
     pup = PuppetAvatar(); t0 = time.time(); r_new, rm = train_renderer(pup, rcfg, ref_size=anim.img_size, log=log); t_ren = time.time() - t0
@@ -399,7 +412,7 @@ def new_avatar_experiment(anim: Animator, renderers, rig: Rows, faces: Rows, hel
                         'minutes': h_all['minutes'], 'steps': cfg.steps, 'trained_parameters': int(sum(p.numel() for p in dec_all.parameters()))},
             'constant_puppet_mae': rig_report(np.broadcast_to(np.median(pup.semantic(faces.E[faces.k == -1]), 0), (len(held), 6)), pup.semantic(held.E), pup.controls)['mae']}
 
-# %% ../nbs/11_animator.ipynb #9ed7beb6
+# %% ../nbs/11_animator.ipynb #7ab614b1
 def side_by_side(anim: Animator, crops: np.ndarray, E: np.ndarray | None = None, size: int = 96) -> np.ndarray:
     "uint8 grid: per face, [input | avatar_k(predicted) ...] and, given true expressions E, a row [blank | avatar_k(g_k(e)) ...]."
     import cv2
