@@ -33,7 +33,7 @@ class AnimatorConfig(Config):
     blocks: int = 2              # residual FC blocks
     steps: int = 2000
     batch: int = 128             # rig-loss rows a step: avatar renders with known controls (cached features, cheap)
-    pbatch: int = 16             # perceptual rows a step: actor crops and real frames (renderer + encoder, forward and backward)
+    pbatch: int = 8              # perceptual rows a step: actor crops and real frames (renderer + encoder, forward and backward)
     lr: float = 1e-3
     weight_decay: float = 1e-4
     w_rig: float = 1.0           # MSE to the known controls of avatar renders
@@ -46,7 +46,7 @@ class AnimatorConfig(Config):
     @classmethod
     def tiny(cls): return cls(hidden=32, steps=6, batch=16, pbatch=4, n_refs=24)
     @classmethod
-    def cpu(cls): return cls()
+    def cpu(cls): return cls(w_percept=0.0)       # measured: at this encoder's quality the perceptual term hurts (ablation `with_perceptual`)
     @classmethod
     def paper(cls): return cls(steps=40000, batch=256, pbatch=64, n_refs=30000)
 
@@ -342,7 +342,9 @@ def animator_ablations(encoder, renderers, avatars, rig: Rows, faces: Rows, held
                for av in avatars}
         return {'mae': round(float(np.mean(list(per.values()))), 4), 'per_avatar': per, 'minutes': minutes}
     out = {}
-    for name, c in [('rig_loss_only', dataclasses.replace(cfg, w_percept=0.0)), ('separate_decoders', dataclasses.replace(cfg, separate=True)),
+    p = cfg.w_percept or AnimatorConfig().w_percept
+    for name, c in [('rig_loss_only', dataclasses.replace(cfg, w_percept=0.0)), ('with_perceptual', dataclasses.replace(cfg, w_percept=p)),
+                    ('separate_decoders', dataclasses.replace(cfg, separate=True)),
                     ('paired', dataclasses.replace(cfg, w_paired=1.0)), ('no_cross_avatar', dataclasses.replace(cfg, cross=False))]:
         dec, h = train_decoder(encoder, renderers, avatars, rig, faces, c, log, tag=name); out[name] = row(encoder, dec, held, h['minutes'])
     if mae_path is not None:
