@@ -36,3 +36,29 @@ def test_render_then_errors(run, tmp_path):
 def test_render_clips_out_of_range_with_warning(run, tmp_path):
     r = run('freeavatar', 'render', 'creature', '--set', 'grille_open=3', '--size', '64', '--out', str(tmp_path / 'c.png'))
     assert r.returncode == 0 and 'clipped: grille_open=3' in r.stderr
+
+def test_demo_is_the_main_job(run, tmp_path):
+    "`freeavatar demo` with the shipped weights: every file a user opens, readable by the tools they open it with."
+    import pandas as pd
+    from freeavatar.gltf import check_glb
+    r = run('freeavatar', 'demo', '--out', str(tmp_path), '--max-frames', '48', '--quiet')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'jitter raw -> smoothed' in r.stdout and 'frames/s end to end' in r.stdout
+    doc = json.loads((tmp_path / 'animation.json').read_text())
+    assert doc['frames'] == 48 and doc['avatars'] == ['human', 'toon', 'creature'] and doc['models']['manifest']['preset'] == 'cpu'
+    for name in doc['avatars']:
+        df = pd.read_csv(tmp_path / f'{name}.csv')
+        assert len(df) == 48 and list(df.columns[2:2 + len(doc['controls'][name])]) == doc['controls'][name]
+        assert df[doc['controls'][name]].values.min() >= 0 and df[doc['controls'][name]].values.max() <= 1
+        assert check_glb(tmp_path / f'{name}.glb')['frames'] == 48
+        assert (tmp_path / f'rig_{name}.png').exists()
+    cap = cv2.VideoCapture(str(tmp_path / 'preview.mp4'))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 48; ok, frame = cap.read(); cap.release()
+    assert ok and frame.std() > 10
+    assert json.loads((tmp_path / 'avatars.json').read_text()).keys() == {'human', 'toon', 'creature'}
+
+def test_retarget_bad_input_exit_2(run, tmp_path):
+    r = run('freeavatar', 'retarget', str(tmp_path / 'nope.mp4'), '--out', str(tmp_path / 'o'))
+    assert r.returncode == 2 and 'nope.mp4: no such file or folder' in r.stderr and not (tmp_path / 'o').exists()
+    r = run('freeavatar', 'retarget', str(tmp_path), '--avatars', 'dragon', '--out', str(tmp_path / 'o'))
+    assert r.returncode == 2 and 'freeavatar: error:' in r.stderr
