@@ -127,7 +127,7 @@ def cmd_bench(args) -> int:
     from freeavatar import bench as B
     full = args.weights is not None or args.expression is None          # --expression alone: the encoder only
     if (args.report or args.readme) and not full: raise InputError('--report/--readme', "need the full benchmark (leave out --expression, or add --weights)")
-    res = B.benchmark(args.weights, args.preset, max_frames=args.max_frames) if full else {}
+    res, curves = B.benchmark(args.weights, args.preset, max_frames=args.max_frames) if full else ({}, None)
     extra = run_bench(judge=not args.no_judge, data=not args.no_data, expression=args.expression, heldout=args.heldout, pool=args.pool)
     if full:
         res['machine'].update(cpus=extra.pop('machine')['cpus'])
@@ -136,7 +136,7 @@ def cmd_bench(args) -> int:
     if missing: res.setdefault('reasons', {})['missing'] = missing
     txt = json.dumps(res, indent=1); print(txt)
     if args.json: atomic_write(Path(args.json), lambda p: p.write_text(txt))
-    if args.report: print(f"report: {B.report(res, args.report)}")
+    if args.report: print(f"report: {B.report(res, args.report, curves)}")
     if args.readme:
         if missing: raise InputError(args.readme, f"not updated: the run lacks {', '.join(missing)}")
         B.update_readme(args.readme, res, args.json or 'the last bench run'); print(f"results table updated in {args.readme}")

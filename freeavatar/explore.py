@@ -103,7 +103,7 @@ def neighbour_strip(g: Gallery, i: int, size: int = 96) -> tuple[np.ndarray, lis
 def explorer_widget(g: Gallery, xy: np.ndarray, color_by: str = 'domain'):
     import ipywidgets as W, cv2
     fw = go.FigureWidget(explorer_figure(g, xy, color_by))
-    face = W.Image(format='png', width=128, height=128, layout=W.Layout(align_self='flex-start'))   # not stretched to the plot's height; strip = W.Image(format='png'); caption = W.HTML()
+    face = W.Image(format='png', width=128, height=128, layout=W.Layout(align_self='flex-start')); strip = W.Image(format='png'); caption = W.HTML()
     idx = W.IntSlider(0, min=0, max=len(g) - 1, description='face')
     def show(i):
         im, caps = neighbour_strip(g, i); strip.value = cv2.imencode('.png', im[..., ::-1])[1].tobytes()
