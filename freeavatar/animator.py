@@ -19,9 +19,9 @@ from .renderer import NeuralRenderer, RendererConfig, reference_renders, load_re
 
 # %% auto #0
 __all__ = ['KIND', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'AnimatorConfig', 'ResBlock', 'RigDecoder', 'SeparateDecoders',
-           'make_decoder', 'encoder_input', 'render_controls', 'perceptual_loss', 'Rows', 'read_faces',
-           'controls_matrix', 'render_rows', 'face_rows', 'with_cross', 'train_decoder', 'pearson', 'rig_report',
-           'landmark_expressions', 'Animator', 'evaluate_animator', 'const_controls', 'train_animator',
+           'make_decoder', 'encoder_input', 'render_controls', 'perceptual_loss', 'Rows', 'cat_rows', 'read_faces',
+           'controls_matrix', 'render_rows', 'face_rows', 'training_faces', 'with_cross', 'train_decoder', 'pearson',
+           'rig_report', 'landmark_expressions', 'Animator', 'evaluate_animator', 'const_controls', 'train_animator',
            'animator_ablations', 'PuppetAvatar', 'extend_decoder', 'finetune_new_avatar', 'new_avatar_experiment',
            'side_by_side']
 
@@ -115,6 +115,11 @@ class Rows:
     images: np.ndarray | None = None
     def __len__(self): return len(self.F)
 
+def cat_rows(*rs: Rows) -> Rows:
+    "Rows stacked (images dropped), C zero-padded to the widest."
+    W = max(r.C.shape[1] for r in rs); pad = lambda C: np.pad(C, ((0, 0), (0, W - C.shape[1])))
+    return Rows(*(np.concatenate([pad(r.C) if f == 'C' else getattr(r, f) for r in rs]) for f in ('F', 'Z', 'k', 'C', 'E')))
+
 @torch.no_grad()
 def read_faces(encoder: ExpressionEncoder, images: np.ndarray, batch: int = 128) -> tuple[np.ndarray, np.ndarray]:
     "(features, embeddings) of uint8 images, one encoder pass."
@@ -157,16 +162,19 @@ def face_rows(encoder, kind: str, split: str, n: int | None, data_cfg, keep_imag
     F_, Z_ = read_faces(encoder, ds.images)
     return Rows(F_, Z_, np.full(len(ds), -1), np.zeros((len(ds), 0), np.float32), ds.expr, ds.images if keep_images else None)
 
+def training_faces(encoder, data_cfg) -> tuple[Rows, int]:
+    "The perceptual loss's faces: training actors, then the training clip's real frames; and how many are actors."
+    actors = face_rows(encoder, 'actors', 'train', data_cfg.n_actors, data_cfg)
+    return cat_rows(actors, face_rows(encoder, 'real', 'train', None, data_cfg)), len(actors)
+
 # %% ../nbs/11_animator.ipynb #c9e38b4d
 def with_cross(rig: Rows, avatars: list[Avatar]) -> Rows:
     "`rig` plus, for every render whose expression is known, one row for each *other* avatar with that avatar's semantic controls."
-    idx = np.where(np.isfinite(rig.E[:, 0]))[0]; W = rig.C.shape[1]; parts = [(rig.F, rig.Z, rig.k, rig.C, rig.E)]
-    for a, av in enumerate(avatars):
-        j = idx[rig.k[idx] != a]
-        if not len(j): continue
-        C = np.zeros((len(j), W), np.float32); C[:, :len(av.controls)] = av.semantic(rig.E[j])
-        parts.append((rig.F[j], rig.Z[j], np.full(len(j), a), C, rig.E[j]))
-    return Rows(*(np.concatenate(x) for x in zip(*parts)))
+    idx = np.where(np.isfinite(rig.E[:, 0]))[0]; parts = [rig]
+    for a in range(len(avatars)):
+        j = idx[rig.k[idx] != a]; k = np.full(len(j), a)
+        if len(j): parts.append(Rows(rig.F[j], rig.Z[j], k, controls_matrix(avatars, k, rig.E[j]), rig.E[j]))
+    return cat_rows(*parts)
 
 # %% ../nbs/11_animator.ipynb #5b0c31ed
 def train_decoder(encoder, renderers: list[NeuralRenderer], avatars: list[Avatar], rig: Rows, faces: Rows, cfg: AnimatorConfig,
@@ -296,9 +304,8 @@ def evaluate_animator(anim: Animator, held: Rows, real: Rows | None = None, base
 REAL_CHANNELS = ('jawOpen', 'mouthSmileLeft', 'mouthSmileRight', 'eyeBlinkLeft', 'eyeBlinkRight', 'browInnerUp', 'browDownLeft', 'browDownRight')
 
 # %% ../nbs/11_animator.ipynb #5a251215
-def const_controls(faces: Rows, avatars: list[Avatar]) -> dict:
-    "The best constant under absolute error: each control's median over the training actors' semantic controls."
-    E = faces.E[faces.k == -1]
+def const_controls(E: np.ndarray, avatars: list[Avatar]) -> dict:
+    "The best constant under absolute error: each control's median of the avatar's semantic controls of training expressions `E`."
     return {av.name: np.median(av.semantic(E), 0).astype(np.float32) for av in avatars}
 
 def train_animator(encoder: ExpressionEncoder, cfg: AnimatorConfig, rcfg: RendererConfig, data_cfg, out=None, log=print,
@@ -316,9 +323,7 @@ def train_animator(encoder: ExpressionEncoder, cfg: AnimatorConfig, rcfg: Render
             if out: save_renderer(r, av, Path(out) / f"renderer_{av.name}.pt", rm)
     m['renderer_minutes'] = round((time.time() - t0) / 60, 2); t1 = time.time()
     rig = render_rows(encoder, avatars, cfg.n_refs, data_cfg, seed=rcfg.seed)
-    faces = face_rows(encoder, 'actors', 'train', data_cfg.n_actors, data_cfg); n_act = len(faces)
-    real = face_rows(encoder, 'real', 'train', None, data_cfg)
-    faces = Rows(*(np.concatenate([getattr(faces, f), getattr(real, f)]) for f in ('F', 'Z', 'k', 'C', 'E')))
+    faces, n_act = training_faces(encoder, data_cfg)
     m['feature_minutes'] = round((time.time() - t1) / 60, 2)
     dec, hist = train_decoder(encoder, renderers, avatars, rig, faces, cfg, log)
     m['decoder_minutes'] = hist['minutes']; m['minutes'] = round((time.time() - t0) / 60, 2)
@@ -326,7 +331,7 @@ def train_animator(encoder: ExpressionEncoder, cfg: AnimatorConfig, rcfg: Render
     if evaluate:
         held = face_rows(encoder, 'actors', 'heldout', data_cfg.n_heldout, data_cfg, keep_images=True)
         real_h = face_rows(encoder, 'real', 'heldout', None, data_cfg)
-        const = const_controls(Rows(*(getattr(faces, f)[:n_act] for f in ('F', 'Z', 'k', 'C', 'E'))), avatars)
+        const = const_controls(faces.E[:n_act], avatars)
         m['eval'] = evaluate_animator(anim, held, real_h, const=const); m['constant_controls'] = {k: v.round(4).tolist() for k, v in const.items()}
         if ablations: m['ablations'] = animator_ablations(encoder, renderers, avatars, rig, faces, held, cfg, data_cfg, mae_path, log)
         if new_avatar: m['new_avatar'] = new_avatar_experiment(anim, renderers, rig, faces, held, cfg, rcfg, log)
@@ -350,8 +355,7 @@ def animator_ablations(encoder, renderers, avatars, rig: Rows, faces: Rows, held
     if mae_path is not None:
         raw = ExpressionEncoder.from_mae(mae_path, encoder.emb_dim).eval()
         rig2 = Rows(*read_faces(raw, rig.images), rig.k, rig.C, rig.E)
-        fa = face_rows(raw, 'actors', 'train', data_cfg.n_actors, data_cfg); re_ = face_rows(raw, 'real', 'train', None, data_cfg)
-        fa = Rows(*(np.concatenate([getattr(fa, f), getattr(re_, f)]) for f in ('F', 'Z', 'k', 'C', 'E')))
+        fa, _ = training_faces(raw, data_cfg)
         held2 = face_rows(raw, 'actors', 'heldout', data_cfg.n_heldout, data_cfg)
         dec, h = train_decoder(raw, renderers, avatars, rig2, fa, cfg, log, tag='no_triplet_features'); out['no_triplet_features'] = row(raw, dec, held2, h['minutes'])
     return out
@@ -387,10 +391,8 @@ def finetune_new_avatar(dec: RigDecoder, encoder, renderers, avatars, new_av: Av
                         cfg: AnimatorConfig, steps: int, log=print) -> tuple[RigDecoder, dict]:
     "Grow `dec` by `new_av`, then train only its embedding row and the head (old avatars' rows keep the head honest)."
     a = len(avatars); new = extend_decoder(dec, len(new_av.controls))
-    new_rig = render_rows(encoder, [new_av], cfg.n_refs, None, posed=False, seed=cfg.seed)
-    C = np.zeros((len(new_rig), rig.C.shape[1]), np.float32); C[:, :new_rig.C.shape[1]] = new_rig.C
-    both = Rows(np.concatenate([rig.F, new_rig.F]), np.concatenate([rig.Z, new_rig.Z]), np.concatenate([rig.k, np.full(len(new_rig), a)]),
-                np.concatenate([rig.C, C]), np.concatenate([rig.E, new_rig.E]))
+    new_rig = render_rows(encoder, [new_av], cfg.n_refs, None, posed=False, seed=cfg.seed); new_rig.k[:] = a
+    both = cat_rows(rig, new_rig)
     for p in new.parameters(): p.requires_grad_(False)
     new.embed.weight.requires_grad_(True); hook = new.embed.weight.register_hook(lambda g: g * (torch.arange(a + 1) == a).float()[:, None])
     for p in new.head.parameters(): p.requires_grad_(True)
@@ -405,14 +407,14 @@ def new_avatar_experiment(anim: Animator, renderers, rig: Rows, faces: Rows, hel
     pup = PuppetAvatar(); t0 = time.time(); r_new, rm = train_renderer(pup, rcfg, ref_size=anim.img_size, log=log); t_ren = time.time() - t0
     mae = lambda dec, avs, av: rig_report(Animator(anim.encoder, dec, avs).predict_features(held.F, av.name), av.semantic(held.E), av.controls)['mae']
     dec_ft, h_ft = finetune_new_avatar(anim.decoder, anim.encoder, renderers, anim.avatars, pup, r_new, rig, faces, cfg, max(1, cfg.steps // 4), log)
-    avs4 = anim.avatars + [pup]; both = h_ft.pop('rows'); new_C = both.C[both.k == len(anim.avatars), :len(pup.controls)]
+    avs4 = anim.avatars + [pup]; both = h_ft.pop('rows')
     dec_all, h_all = train_decoder(anim.encoder, list(renderers) + [r_new], avs4, both, faces, cfg, log, tag='retrain (4 avatars)')
     return {'renderer': rm, 'renderer_minutes': round(t_ren / 60, 2),
             'finetune': {'puppet_mae': mae(dec_ft, avs4, pup), 'old_mae_after': {a.name: mae(dec_ft, avs4, a) for a in anim.avatars},
                          'minutes': h_ft['minutes'], 'steps': max(1, cfg.steps // 4), 'trained_parameters': int(dec_ft.embed.weight.shape[1] + sum(p.numel() for p in dec_ft.head.parameters()))},
             'retrain': {'puppet_mae': mae(dec_all, avs4, pup), 'old_mae_after': {a.name: mae(dec_all, avs4, a) for a in anim.avatars},
                         'minutes': h_all['minutes'], 'steps': cfg.steps, 'trained_parameters': int(sum(p.numel() for p in dec_all.parameters()))},
-            'constant_puppet_mae': rig_report(np.broadcast_to(np.median(pup.semantic(faces.E[faces.k == -1]), 0), (len(held), 6)), pup.semantic(held.E), pup.controls)['mae']}
+            'constant_puppet_mae': rig_report(np.broadcast_to(const_controls(faces.E, [pup])['puppet'], (len(held), 6)), pup.semantic(held.E), pup.controls)['mae']}
 
 # %% ../nbs/11_animator.ipynb #7ab614b1
 def side_by_side(anim: Animator, crops: np.ndarray, E: np.ndarray | None = None, size: int = 96) -> np.ndarray:

@@ -80,10 +80,10 @@ def expression_section(weights, man: dict, reasons: dict) -> dict:
     return out
 
 # %% ../nbs/13_bench.ipynb #995d8e6a
-def retarget_section(weights, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
+def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
     from freeavatar.actors import DataConfig
-    from freeavatar.animator import Animator, face_rows, evaluate_animator, render_rows, const_controls
-    anim = Animator.load(weights); dc = DataConfig.preset(man['preset'] if man['preset'] in ('tiny', 'cpu', 'paper') else 'cpu')
+    from freeavatar.animator import face_rows, evaluate_animator
+    dc = DataConfig.preset(man['preset'] if man['preset'] in ('tiny', 'cpu', 'paper') else 'cpu')
     held = face_rows(anim.encoder, 'actors', 'heldout', n_heldout or man['metrics'].get('n_heldout') or dc.n_heldout, dc, keep_images=True)
     real = face_rows(anim.encoder, 'real', 'heldout', None, dc)
     const = {k: np.array(v, np.float32) for k, v in (man['metrics'].get('constant_controls') or {}).items()}
@@ -107,22 +107,22 @@ def _jitter(s: dict) -> dict:
     return {'jitter_raw': round(float(np.mean([v['raw'] for v in j.values()])), 5), 'jitter_smoothed': round(float(np.mean([v['smoothed'] for v in j.values()])), 5),
             'lag_frames': round(float(np.mean(list(s['lag_frames'].values()))), 2), 'per_avatar': j, 'frames': s['frames'], 'clip': Path(s['input']).name}
 
-def clip_section(weights, max_frames: int | None = None) -> tuple[dict, dict, dict]:
+def clip_section(anim, weights, max_frames: int | None = None) -> tuple[dict, dict, dict]:
     """(temporal, speed) from the retargeting tool, three avatars, into temporary folders: the demo clip with every format
     but the preview (the speed target is without it), a held-out clip for jitter on frames no loss saw, the first 60
     frames at batch 1, and the same 60 with the preview video for its cost; and two of the human's curves, raw and smoothed."""
     from freeavatar.retarget import retarget, DEMO_CLIP
     from freeavatar.assets import fetch
-    from freeavatar.animator import Animator
-    anim = Animator.load(weights); run = lambda clip, **kw: retarget(fetch(clip), tempfile.mkdtemp(prefix='bench-'), animator=anim, weights=weights, progress=False, **kw)
-    s = run(DEMO_CLIP, formats=('csv', 'json', 'gltf'), max_frames=max_frames)
-    raw = run(DEMO_CLIP, formats=('json',), max_frames=max_frames, smooth='none')
-    val = lambda summ: json.loads(Path(summ['files']['animation.json']).read_text())['values']['human']
-    hc = anim.avatars[anim.index('human')].controls; sm, rw = np.array(val(s)), np.array(val(raw))
-    curves = {c: (rw[:, hc.index(c)], sm[:, hc.index(c)]) for c in ('jawOpen', 'mouthSmileLeft')}
-    held = run('single_face.mp4', formats=('json',))
-    one = run(DEMO_CLIP, formats=('json',), max_frames=60, batch=1)
-    prev = run(DEMO_CLIP, formats=('mp4',), max_frames=60)
+    with tempfile.TemporaryDirectory(prefix='bench-') as d:
+        run = lambda name, clip, **kw: retarget(fetch(clip), Path(d) / name, animator=anim, weights=weights, progress=False, **kw)
+        s = run('demo', DEMO_CLIP, formats=('csv', 'json', 'gltf'), max_frames=max_frames)
+        raw = run('raw', DEMO_CLIP, formats=('json',), max_frames=max_frames, smooth='none')
+        val = lambda summ: json.loads(Path(summ['files']['animation.json']).read_text())['values']['human']
+        hc = anim.avatars[anim.index('human')].controls; sm, rw = np.array(val(s)), np.array(val(raw))
+        curves = {c: (rw[:, hc.index(c)], sm[:, hc.index(c)]) for c in ('jawOpen', 'mouthSmileLeft')}
+        held = run('heldout', 'single_face.mp4', formats=('json',))
+        one = run('batch1', DEMO_CLIP, formats=('json',), max_frames=60, batch=1)
+        prev = run('preview', DEMO_CLIP, formats=('mp4',), max_frames=60)
     temporal = {**_jitter(s), 'note': f"{Path(s['input']).name} is the training clip of the real-frame losses; see heldout_clip", 'heldout_clip': _jitter(held)}
     speed = dict(s['speed']); speed['ms_per_frame'] = {**speed['ms_per_frame'], 'preview': prev['speed']['ms_per_frame']['preview']}
     speed['batch1'] = {'fps_end_to_end': one['speed']['fps_end_to_end'], 'ms_per_frame': one['speed']['ms_per_frame']}
@@ -133,12 +133,14 @@ def benchmark(weights=None, preset: str = 'cpu', n_heldout: int | None = None, m
     "(figures under BENCH_KEYS, {name: (raw, smoothed)} curves of the demo clip for the report)."
     import freeavatar
     from freeavatar.retarget import default_weights
+    from freeavatar.animator import Animator
     t0 = time.time(); weights = Path(weights) if weights else default_weights(); man = manifest_of(weights); reasons = {}
+    anim = Animator.load(weights)                   # once, for both sections that use it
     if man.get('preset') != preset: reasons['preset'] = f"the weights in {weights} were trained at preset {man.get('preset')!r}, the bench asked for {preset!r}"
     res = {'version': freeavatar.__version__, 'preset': man.get('preset'), 'weights': str(weights), 'machine': machine_info()}
     log('expression: held-out triplets'); res['expression'] = expression_section(weights, man, reasons)
-    log('retarget: held-out actors, landmark baseline, held-out clips'); res['retarget'] = retarget_section(weights, man, reasons, n_heldout)
-    log('temporal and speed: the demo clip, a held-out clip, batch 1, the preview'); res['temporal'], res['speed'], curves = clip_section(weights, max_frames)
+    log('retarget: held-out actors, landmark baseline, held-out clips'); res['retarget'] = retarget_section(anim, man, reasons, n_heldout)
+    log('temporal and speed: the demo clip, a held-out clip, batch 1, the preview'); res['temporal'], res['speed'], curves = clip_section(anim, weights, max_frames)
     res['training_minutes'] = man.get('training_minutes'); res['training_stage_minutes'] = man.get('stage_minutes')
     if res['training_minutes'] is None: reasons['training_minutes'] = "the manifest records no training time"
     res['seconds'] = round(time.time() - t0, 1)

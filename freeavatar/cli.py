@@ -198,10 +198,6 @@ def cmd_train(args) -> int:
     return 0
 
 # %% ../nbs/14_cli.ipynb #a7c0e5f1
-def _sha256(path) -> str:
-    from freeavatar.assets import sha256_file
-    return sha256_file(path)
-
 def training_minutes(m: dict) -> float | None:
     "Wall-clock minutes of a whole run: data, MAE, tuning, semi-supervised round, renderers and decoder."
     parts = [m.get('data_minutes'), m.get('mae_minutes'), m.get('triplet_minutes'), m.get('semi_minutes'), m.get('animator', {}).get('minutes')]
@@ -210,8 +206,9 @@ def training_minutes(m: dict) -> float | None:
 def write_manifest(out: Path, metrics: dict) -> Path:
     "`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics and training time."
     from freeavatar.core import read_checkpoint
+    from freeavatar.assets import sha256_file
     import freeavatar
-    files = {f: {'sha256': _sha256(out / f), 'bytes': (out / f).stat().st_size} for f in SHIPPED if (out / f).exists()}
+    files = {f: {'sha256': sha256_file(out / f), 'bytes': (out / f).stat().st_size} for f in SHIPPED if (out / f).exists()}
     configs = {f: read_checkpoint(out / f)['config'] for f in files}
     a = metrics.get('animator', {}); ev = a.get('eval', {})
     man = {'freeavatar': freeavatar.__version__, 'preset': metrics.get('preset'), 'files': files, 'configs': configs,
