@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets demo test export bench results weights lab clean validator notebooks
+.PHONY: install assets demo test lint format export bench results weights lab clean validator notebooks
 
 # a fresh install is about 7 GiB (torch's CUDA build is the one pip can reach here): say so before pip fills the disk
 $(PY):
@@ -40,6 +40,17 @@ test: assets $(if $(shell command -v npm 2>/dev/null),validator)
 	$(PY) -m pytest tests -q -ra
 
 export: install
+	$(VENV)/bin/nbdev_export
+
+# ruff (configured in pyproject.toml): the notebooks are the source, the package is checked as exported
+lint: install
+	$(VENV)/bin/ruff check nbs freeavatar tests tools
+	$(VENV)/bin/ruff format --check nbs tests tools
+
+# format the sources, then export the package from the notebooks
+format: install
+	$(VENV)/bin/ruff format nbs tests tools
+	$(VENV)/bin/nbdev_clean
 	$(VENV)/bin/nbdev_export
 
 bench: assets

@@ -1,10 +1,11 @@
 "Data sets of the actors issue: identity split, clip split, corrupt caches, bad FEC rows."
-import warnings
+
 import numpy as np
 import pytest
 from freeavatar.core import InputError
 from freeavatar.actors import make_dataset, identity_ids, identity_bank, REAL_CLIPS, dataset_path
 from freeavatar.triplets import load_fec_csv
+
 
 def test_no_heldout_identity_trains():
     held = set(identity_ids('heldout'))
@@ -14,10 +15,12 @@ def test_no_heldout_identity_trains():
     assert not set(ds.identity) & held
     assert set(make_dataset('actors', 'heldout', n=30, size=48, seed=5).identity) <= held
 
+
 def test_real_split_by_clip():
     assert not set(REAL_CLIPS['train']) & set(REAL_CLIPS['heldout'])
     tr = make_dataset('real', 'train', n=20, size=48, seed=5)
     assert set(tr.domain) <= set(REAL_CLIPS['train']) and (tr.identity == -1).all()
+
 
 def test_corrupt_cache_is_rebuilt():
     a = make_dataset('avatars', 'train', n=12, size=32, seed=9)
@@ -27,13 +30,22 @@ def test_corrupt_cache_is_rebuilt():
         b = make_dataset('avatars', 'train', n=12, size=32, seed=9)
     assert np.array_equal(a.images, b.images)
 
+
 def test_bad_dataset_arguments():
-    with pytest.raises(InputError, match="kind must be"): make_dataset('cartoons')
-    with pytest.raises(InputError, match="split must be"): make_dataset('actors', 'test')
-    with pytest.raises(InputError, match=r"augment .* must be in \[0, 1\]"): make_dataset('actors', augment=2)
+    with pytest.raises(InputError, match="kind must be"):
+        make_dataset('cartoons')
+    with pytest.raises(InputError, match="split must be"):
+        make_dataset('actors', 'test')
+    with pytest.raises(InputError, match=r"augment .* must be in \[0, 1\]"):
+        make_dataset('actors', augment=2)
+
 
 def test_augment_strength_is_part_of_the_cache_name():
-    assert dataset_path('actors', 'train', 10, 32, 0, augment=0.5) != dataset_path('actors', 'train', 10, 32, 0, augment=1.0)
+    assert dataset_path('actors', 'train', 10, 32, 0, augment=0.5) != dataset_path(
+        'actors', 'train', 10, 32, 0, augment=1.0
+    )
+
 
 def test_fec_missing_csv(tmp_path):
-    with pytest.raises(InputError, match='no such FEC csv'): load_fec_csv(tmp_path / 'nope.csv', tmp_path)
+    with pytest.raises(InputError, match='no such FEC csv'):
+        load_fec_csv(tmp_path / 'nope.csv', tmp_path)

@@ -1,10 +1,12 @@
-"Training stages end to end on the tiny preset: the CLI, checkpoints, and two-process DistributedDataParallel."
+"""Training stages end to end on the tiny preset: the CLI, checkpoints, and two-process
+DistributedDataParallel."""
+
 import json
-from pathlib import Path
 import pytest
 from freeavatar.core import set_seed, CheckpointError
 from freeavatar.mae import MAE, MAEConfig, state_hash
 from freeavatar.expression import ExpressionEncoder
+
 
 def test_train_tiny_writes_checkpoints_and_metrics(run, tmp_path):
     r = run('freeavatar', 'train', '--preset', 'tiny', '--out', str(tmp_path), '--threads', '1')
@@ -17,20 +19,51 @@ def test_train_tiny_writes_checkpoints_and_metrics(run, tmp_path):
     assert enc.emb_dim == 16 and enc.metrics['triplet'] == m['triplet']
     with pytest.raises(CheckpointError, match="not an expression-encoder"):
         ExpressionEncoder.load(tmp_path / 'mae.pt')
-    # the bench re-measures the saved encoder on the held-out sets its checkpoint records (tiny: 60 of 90): same figures
-    r = run('freeavatar', 'bench', '--no-judge', '--no-data', '--expression', str(tmp_path / 'expression.pt'),
-            '--json', str(tmp_path / 'bench.json'))
+    # the bench re-measures the saved encoder on the held-out sets its checkpoint records (tiny: 60
+    # of 90): same figures
+    r = run(
+        'freeavatar',
+        'bench',
+        '--no-judge',
+        '--no-data',
+        '--expression',
+        str(tmp_path / 'expression.pt'),
+        '--json',
+        str(tmp_path / 'bench.json'),
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     b = json.loads((tmp_path / 'bench.json').read_text())['expression']
-    assert b['heldout']['n'] == 60 and b['heldout']['pool'] == 90 and b['heldout']['as_trained'] is True
+    assert (
+        b['heldout']['n'] == 60
+        and b['heldout']['pool'] == 90
+        and b['heldout']['as_trained'] is True
+    )
     assert b['triplet'] == m['semi'] == b['stored'] and b['embed_img_per_s'] > 0
-    r = run('freeavatar', 'bench', '--no-judge', '--no-data', '--expression', str(tmp_path / 'mae.pt'))
+    r = run(
+        'freeavatar', 'bench', '--no-judge', '--no-data', '--expression', str(tmp_path / 'mae.pt')
+    )
     assert r.returncode == 2 and 'mae.pt' in r.stderr and 'not an expression-encoder' in r.stderr
 
+
 def test_torchrun_two_ranks_end_identical(run, tmp_path):
-    r = run('torchrun', '--standalone', '--nproc_per_node', '2', '-m', 'freeavatar.cli', 'train', '--preset', 'tiny',
-            '--stage', 'mae', '--out', str(tmp_path), '--threads', '1')
+    r = run(
+        'torchrun',
+        '--standalone',
+        '--nproc_per_node',
+        '2',
+        '-m',
+        'freeavatar.cli',
+        'train',
+        '--preset',
+        'tiny',
+        '--stage',
+        'mae',
+        '--out',
+        str(tmp_path),
+        '--threads',
+        '1',
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     h0, h1 = (tmp_path / 'rank0.sha256').read_text(), (tmp_path / 'rank1.sha256').read_text()
     set_seed(0)
-    assert h0 == h1 and h0 != state_hash(MAE(MAEConfig.tiny()))      # identical, and trained
+    assert h0 == h1 and h0 != state_hash(MAE(MAEConfig.tiny()))  # identical, and trained
