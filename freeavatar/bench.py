@@ -9,14 +9,16 @@ import os
 import platform
 import tempfile
 import time
+import warnings
 from pathlib import Path
 import numpy as np
 from .core import InputError, atomic_write
 
 # %% auto #0
-__all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'TARGETS', 'START', 'END', 'get_key', 'no_nans', 'check_keys', 'manifest_of',
-           'machine_info', 'expression_section', 'retarget_section', 'clip_section', 'benchmark', 'results_table',
-           'update_readme', 'report']
+__all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'EXPRESSION_TARGETS', 'TARGETS', 'START', 'END', 'get_key', 'no_nans',
+           'check_keys', 'manifest_of', 'machine_info', 'expression_section', 'retarget_section', 'clip_section',
+           'benchmark', 'extra_sections', 'bench_data', 'bench_expression', 'run_all', 'results_table', 'update_readme',
+           'report']
 
 # %% ../nbs/13_bench.ipynb #73e5eef5
 REAL_KEYS = (
@@ -115,8 +117,6 @@ def machine_info() -> dict:
 
 
 def expression_section(weights, man: dict, reasons: dict) -> dict:
-    from freeavatar.cli import bench_expression
-
     b = bench_expression(Path(weights) / 'expression.pt')
     acc = b['triplet']
     act = acc['actors']
@@ -300,6 +300,141 @@ def benchmark(
     res['seconds'] = round(time.time() - t0, 1)
     res = no_nans(res, reasons)
     res['reasons'] = reasons
+    return res, curves
+
+# %% ../nbs/13_bench.ipynb #06d5ff29
+def extra_sections(
+    judge: bool = True,
+    size: int = 128,
+    data: bool = True,
+    expression=None,
+    heldout: int | None = None,
+    pool: int | None = None,
+) -> dict:
+    "The project's own sections: renderer speed, control locality, the judge, data and baselines."
+    res = {'machine': {'cpus': os.cpu_count()}}
+    # first: a bad checkpoint fails at once
+    if expression:
+        res['expression'] = bench_expression(expression, heldout, pool)
+    import numba
+    from freeavatar.avatars import load_avatars, render_fps, judge_table, control_locality, JUDGED
+
+    numba.set_num_threads(1)
+    avs = load_avatars()
+    res['render'] = {}
+    if data:
+        res['data'] = bench_data()
+    res['render'][f'fps_{size}'] = {n: round(render_fps(a, size=size), 1) for n, a in avs.items()}
+    res['locality'] = {
+        n: round(min(r['inside'] for r in control_locality(a)), 4) for n, a in avs.items()
+    }
+    if judge:
+        rows = judge_table(avs['human'])
+        res['judge'] = {'human': {f"yaw{r['yaw']:+d}": {} for r in rows}}
+        for r in rows:
+            res['judge']['human'][f"yaw{r['yaw']:+d}"][r['control']] = r['rise']
+        for k, v in res['judge']['human'].items():
+            v['passed'] = sum(v[c] >= 0.3 for c in JUDGED)
+        res['judge']['faces_found'] = all(r['found'] for r in rows)
+    return res
+
+
+def bench_data() -> dict:
+    """Actor throughput, the cpu preset's data build time, and the triplet baselines (held-out, 600
+    per source)."""
+    from freeavatar.actors import actor_throughput, build_datasets, DataConfig
+    from freeavatar.triplets import triplet_set, baseline_table
+
+    out = {'actor_img_per_s_112': round(actor_throughput(), 1)}
+    t = time.time()
+    build_datasets(DataConfig.cpu())
+    out['cpu_datasets_s'] = round(time.time() - t, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        sets = {
+            s: triplet_set(s, 'heldout', n=600, size=112, pool=800)
+            for s in ('actors', 'cross-domain', 'real')
+        }
+    out['triplet_baselines'] = {}
+    for r in baseline_table(sets):
+        out['triplet_baselines'].setdefault(r['source'], {})[r['method']] = {
+            k: round(v, 4) for k, v in r.items() if k not in ('source', 'method')
+        }
+    return out
+
+
+# held-out triplet accuracy, "all"
+EXPRESSION_TARGETS = {'actors': 0.90, 'cross-domain': 0.85, 'real': 0.75}
+
+
+def bench_expression(path, n: int | None = None, pool: int | None = None) -> dict:
+    """A trained ExpressionEncoder on held-out triplets: accuracy per source and type, targets,
+    stored figures, speed. `n` triplets per source from `pool` held-out faces: by default the sets
+    its training run measured (saved with it)."""
+    import torch
+    from freeavatar.expression import ExpressionEncoder, heldout_sets, evaluate, HELDOUT
+
+    if (n is not None and n < 1) or (pool is not None and pool < 3):
+        raise InputError(
+            'bench --expression', f"needs --heldout >= 1 and --pool >= 3, got {n} and {pool}"
+        )
+    # older checkpoints: `cpu`'s sets
+    enc = ExpressionEncoder.load(path)
+    saved = enc.heldout or HELDOUT
+    n, pool = saved['n'] if n is None else n, saved['pool'] if pool is None else pool
+    held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
+    acc = evaluate(enc.embed, held)
+    faces = held['actors'].images[:256]
+    enc.embed(faces[:8])
+    t = time.time()
+    enc.embed(faces)
+    per_s = len(faces) / (time.time() - t)
+    m = enc.metrics or {}
+    return {
+        'checkpoint': str(path),
+        'img_size': enc.cfg.img_size,
+        'heldout': {
+            'n': n,
+            'pool': pool,
+            'made': {s: len(ts.triplets) for s, ts in held.items()},
+            # None: not recorded
+            'as_trained': {'n': n, 'pool': pool} == enc.heldout if enc.heldout else None,
+        },
+        'triplet': acc,
+        'targets': EXPRESSION_TARGETS,
+        'meets': {s: acc[s]['all'] >= goal for s, goal in EXPRESSION_TARGETS.items()},
+        'stored': m.get('semi', m.get('triplet')),
+        'embed_img_per_s': round(per_s, 1),
+        'threads': torch.get_num_threads(),
+    }
+
+
+def run_all(
+    weights=None,
+    preset: str = 'cpu',
+    max_frames: int | None = None,
+    judge: bool = True,
+    data: bool = True,
+    expression=None,
+    heldout: int | None = None,
+    pool: int | None = None,
+) -> tuple[dict, dict | None]:
+    """Everything `freeavatar bench` measures: (figures, demo-clip curves or None).
+
+    `expression` alone (no `weights`) measures that encoder only; missing keys go under
+    `reasons.missing`."""
+    full = weights is not None or expression is None
+    res, curves = benchmark(weights, preset, max_frames=max_frames) if full else ({}, None)
+    extra = extra_sections(judge, data=data, expression=expression, heldout=heldout, pool=pool)
+    if full:
+        res['machine'].update(cpus=extra.pop('machine')['cpus'])
+        # the --expression encoder, beside the shipped one
+        if 'expression' in extra:
+            res['expression_checkpoint'] = extra.pop('expression')
+    res.update(extra)
+    missing = check_keys(res) if full else []
+    if missing:
+        res.setdefault('reasons', {})['missing'] = missing
     return res, curves
 
 # %% ../nbs/13_bench.ipynb #e40a43bf

@@ -6,19 +6,15 @@
 from __future__ import annotations
 import argparse
 import json
-import os
 import sys
 import time
-import warnings
 from pathlib import Path
 import numpy as np
 from .core import InputError, atomic_write
 from . import assets as A
 
 # %% auto #0
-__all__ = ['EXPRESSION_TARGETS', 'SHIPPED', 'cmd_assets', 'write_sheets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'run_bench',
-           'bench_data', 'bench_expression', 'cmd_bench', 'train_expression_stage', 'train_animator_stage', 'cmd_train',
-           'training_minutes', 'write_manifest', 'ship_weights', 'parser', 'main']
+__all__ = ['cmd_assets', 'write_sheets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #545d4f2e
 def cmd_assets(args) -> int:
@@ -102,141 +98,27 @@ def cmd_render(args) -> int:
     print(args.out)
     return 0
 
-# %% ../nbs/14_cli.ipynb #06d5ff29
-def run_bench(
-    judge: bool = True,
-    size: int = 128,
-    data: bool = True,
-    expression=None,
-    heldout: int | None = None,
-    pool: int | None = None,
-) -> dict:
-    res = {'machine': {'cpus': os.cpu_count()}}
-    # first: a bad checkpoint fails at once
-    if expression:
-        res['expression'] = bench_expression(expression, heldout, pool)
-    import numba
-    from freeavatar.avatars import load_avatars, render_fps, judge_table, control_locality, JUDGED
-
-    numba.set_num_threads(1)
-    avs = load_avatars()
-    res['render'] = {}
-    if data:
-        res['data'] = bench_data()
-    res['render'][f'fps_{size}'] = {n: round(render_fps(a, size=size), 1) for n, a in avs.items()}
-    res['locality'] = {
-        n: round(min(r['inside'] for r in control_locality(a)), 4) for n, a in avs.items()
-    }
-    if judge:
-        rows = judge_table(avs['human'])
-        res['judge'] = {'human': {f"yaw{r['yaw']:+d}": {} for r in rows}}
-        for r in rows:
-            res['judge']['human'][f"yaw{r['yaw']:+d}"][r['control']] = r['rise']
-        for k, v in res['judge']['human'].items():
-            v['passed'] = sum(v[c] >= 0.3 for c in JUDGED)
-        res['judge']['faces_found'] = all(r['found'] for r in rows)
-    return res
-
-
-def bench_data() -> dict:
-    """Actor throughput, the cpu preset's data build time, and the triplet baselines (held-out, 600
-    per source)."""
-    from freeavatar.actors import actor_throughput, build_datasets, DataConfig
-    from freeavatar.triplets import triplet_set, baseline_table
-
-    out = {'actor_img_per_s_112': round(actor_throughput(), 1)}
-    t = time.time()
-    build_datasets(DataConfig.cpu())
-    out['cpu_datasets_s'] = round(time.time() - t, 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        sets = {
-            s: triplet_set(s, 'heldout', n=600, size=112, pool=800)
-            for s in ('actors', 'cross-domain', 'real')
-        }
-    out['triplet_baselines'] = {}
-    for r in baseline_table(sets):
-        out['triplet_baselines'].setdefault(r['source'], {})[r['method']] = {
-            k: round(v, 4) for k, v in r.items() if k not in ('source', 'method')
-        }
-    return out
-
-
-# held-out triplet accuracy, "all"
-EXPRESSION_TARGETS = {'actors': 0.90, 'cross-domain': 0.85, 'real': 0.75}
-
-
-def bench_expression(path, n: int | None = None, pool: int | None = None) -> dict:
-    """A trained ExpressionEncoder on held-out triplets: accuracy per source and type, targets,
-    stored figures, speed. `n` triplets per source from `pool` held-out faces: by default the sets
-    its training run measured (saved with it)."""
-    import torch
-    from freeavatar.expression import ExpressionEncoder, heldout_sets, evaluate, HELDOUT
-
-    if (n is not None and n < 1) or (pool is not None and pool < 3):
-        raise InputError(
-            'bench --expression', f"needs --heldout >= 1 and --pool >= 3, got {n} and {pool}"
-        )
-    # older checkpoints: `cpu`'s sets
-    enc = ExpressionEncoder.load(path)
-    saved = enc.heldout or HELDOUT
-    n, pool = saved['n'] if n is None else n, saved['pool'] if pool is None else pool
-    held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
-    acc = evaluate(enc.embed, held)
-    faces = held['actors'].images[:256]
-    enc.embed(faces[:8])
-    t = time.time()
-    enc.embed(faces)
-    per_s = len(faces) / (time.time() - t)
-    m = enc.metrics or {}
-    return {
-        'checkpoint': str(path),
-        'img_size': enc.cfg.img_size,
-        'heldout': {
-            'n': n,
-            'pool': pool,
-            'made': {s: len(ts.triplets) for s, ts in held.items()},
-            # None: not recorded
-            'as_trained': {'n': n, 'pool': pool} == enc.heldout if enc.heldout else None,
-        },
-        'triplet': acc,
-        'targets': EXPRESSION_TARGETS,
-        'meets': {s: acc[s]['all'] >= goal for s, goal in EXPRESSION_TARGETS.items()},
-        'stored': m.get('semi', m.get('triplet')),
-        'embed_img_per_s': round(per_s, 1),
-        'threads': torch.get_num_threads(),
-    }
-
-
+# %% ../nbs/14_cli.ipynb #acae54e37e7d407bbb7b55eff062a284
 def cmd_bench(args) -> int:
+    "`freeavatar bench`: run `bench.run_all`, print and keep the JSON, write the report and table."
     from freeavatar import bench as B
 
-    # --expression alone: the encoder only
     full = args.weights is not None or args.expression is None
     if (args.report or args.readme) and not full:
         raise InputError(
             '--report/--readme',
             "need the full benchmark (leave out --expression, or add --weights)",
         )
-    res, curves = (
-        B.benchmark(args.weights, args.preset, max_frames=args.max_frames) if full else ({}, None)
-    )
-    extra = run_bench(
+    res, curves = B.run_all(
+        args.weights,
+        args.preset,
+        max_frames=args.max_frames,
         judge=not args.no_judge,
         data=not args.no_data,
         expression=args.expression,
         heldout=args.heldout,
         pool=args.pool,
     )
-    if full:
-        res['machine'].update(cpus=extra.pop('machine')['cpus'])
-        # the --expression encoder, beside the shipped one
-        if 'expression' in extra:
-            res['expression_checkpoint'] = extra.pop('expression')
-    res.update(extra)
-    missing = B.check_keys(res) if full else []
-    if missing:
-        res.setdefault('reasons', {})['missing'] = missing
     txt = json.dumps(res, indent=1)
     print(txt)
     if args.json:
@@ -244,198 +126,20 @@ def cmd_bench(args) -> int:
     if args.report:
         print(f"report: {B.report(res, args.report, curves)}")
     if args.readme:
+        missing = res.get('reasons', {}).get('missing', [])
         if missing:
             raise InputError(args.readme, f"not updated: the run lacks {', '.join(missing)}")
         B.update_readme(args.readme, res, args.json or 'the last bench run')
         print(f"results table updated in {args.readme}")
     return 0
 
-# %% ../nbs/14_cli.ipynb #e863a5af
-SHIPPED = (
-    'expression.pt',
-    'animator.pt',
-    'renderer_human.pt',
-    'renderer_toon.pt',
-    'renderer_creature.pt',
-)
-
-
-def train_expression_stage(
-    out: Path, preset: str, dc, mc, metrics: dict, resume: bool, ablations: bool
-):
-    from freeavatar.expression import ExprConfig, train_expression, ablations as expr_ablations
-    from freeavatar.expression import training_sets, heldout_sets
-
-    if resume and (out / 'expression.pt').exists() and 'triplet' in metrics:
-        print(f"{out / 'expression.pt'}: done, skipped")
-        return
-    ec = ExprConfig.preset(preset)
-    spec = {'n': 600 if preset != 'tiny' else 60, 'pool': dc.n_heldout}
-    sets = training_sets(mc.img_size, ec, dc)
-    held = heldout_sets(mc.img_size, **spec)
-    _, m = train_expression(out / 'mae.pt', ec, out, sets, held, heldout=spec)
-    metrics.update(m)
-    if 'mae_minutes' in metrics:
-        metrics['mae_plus_triplet_minutes'] = round(
-            metrics['mae_minutes'] + m['triplet_minutes'], 2
-        )
-    if ablations:
-        metrics['ablations'] = expr_ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
-
-
-def train_animator_stage(out: Path, preset: str, dc, resume: bool, ablations: bool) -> dict:
-    from freeavatar.avatars import load_avatars
-    from freeavatar.expression import ExpressionEncoder
-    from freeavatar.renderer import RendererConfig, load_renderer
-    from freeavatar.animator import AnimatorConfig, train_animator
-
-    enc = ExpressionEncoder.load(out / 'expression.pt')
-    avs = list(load_avatars().values())
-    rens = None
-    paths = [out / f"renderer_{a.name}.pt" for a in avs]
-    if resume and all(p.exists() for p in paths):
-        rens = [load_renderer(p, a) for p, a in zip(paths, avs)]
-        print("renderers: done, loaded")
-    old = {}
-    if (out / 'metrics.json').exists():
-        old = json.loads((out / 'metrics.json').read_text()).get('animator', {})
-    _, _, m = train_animator(
-        enc,
-        AnimatorConfig.preset(preset),
-        RendererConfig.preset(preset),
-        dc,
-        out,
-        avatars=avs,
-        renderers=rens,
-        ablations=ablations,
-        mae_path=out / 'mae.pt' if ablations else None,
-        new_avatar=ablations,
-    )
-    if rens is not None:
-        m['renderers'] = old.get('renderers', {})
-    return m
-
-
+# %% ../nbs/14_cli.ipynb #8dd0d8092fe74a7c96281538738b07e2
 def cmd_train(args) -> int:
-    import torch
-    from freeavatar.actors import DataConfig
-    from freeavatar.mae import MAEConfig, train_mae, mae_training_images, dist_info
+    "`freeavatar train`: `11a_train.train` with the flags."
+    from freeavatar.train import train
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(max(1, args.threads or os.cpu_count() or 1))
-    dc, mc = DataConfig.preset(args.preset), MAEConfig.preset(args.preset)
-    dc.size = mc.img_size
-    metrics_path = out / 'metrics.json'
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    if metrics.get('preset', args.preset) != args.preset and args.resume:
-        raise InputError(
-            metrics_path,
-            f"is a {metrics['preset']!r} run; --resume with --preset {metrics['preset']} or "
-            f"another --out",
-        )
-    metrics['preset'] = args.preset
-    rank, world = dist_info()
-    save = lambda: atomic_write(metrics_path, lambda p: p.write_text(json.dumps(metrics, indent=1)))
-    if args.stage in ('all', 'mae'):
-        t0 = time.time()
-        imgs = mae_training_images(mc.img_size, dc)
-        metrics['data_minutes'] = round((time.time() - t0) / 60, 2)
-        t0 = time.time()
-        _, hist = train_mae(mc, imgs, out, resume=args.resume)
-        metrics.update(
-            mae_minutes=round((time.time() - t0) / 60, 2),
-            mae_final_loss=round(float(np.mean(hist[-20:])), 4),
-            mae_images=len(imgs),
-        )
-    if rank == 0 and args.stage in ('all', 'expression'):
-        train_expression_stage(out, args.preset, dc, mc, metrics, args.resume, args.ablations)
-        save()
-    if rank == 0 and args.stage in ('all', 'animator'):
-        metrics['animator'] = train_animator_stage(
-            out, args.preset, dc, args.resume, args.ablations
-        )
-        save()
-    if rank == 0:
-        save()
-        print(json.dumps(metrics, indent=1))
-        if (out / 'animator.pt').exists():
-            write_manifest(out, metrics)
-            if args.ship:
-                print(f"shipped to {ship_weights(out, args.ship)}")
+    train(args.preset, args.out, args.stage, args.resume, args.ablations, args.threads, args.ship)
     return 0
-
-# %% ../nbs/14_cli.ipynb #a7c0e5f1
-def training_minutes(m: dict) -> float | None:
-    """Wall-clock minutes of a whole run: data, MAE, tuning, semi-supervised round, renderers and
-    decoder."""
-    parts = [
-        m.get('data_minutes'),
-        m.get('mae_minutes'),
-        m.get('triplet_minutes'),
-        m.get('semi_minutes'),
-        m.get('animator', {}).get('minutes'),
-    ]
-    return round(sum(p for p in parts if p), 2) if any(parts) else None
-
-
-def write_manifest(out: Path, metrics: dict) -> Path:
-    """`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics
-    and training time."""
-    from freeavatar.core import read_checkpoint
-    from freeavatar.assets import sha256_file
-    import freeavatar
-
-    files = {
-        f: {'sha256': sha256_file(out / f), 'bytes': (out / f).stat().st_size}
-        for f in SHIPPED
-        if (out / f).exists()
-    }
-    configs = {f: read_checkpoint(out / f)['config'] for f in files}
-    a = metrics.get('animator', {})
-    ev = a.get('eval', {})
-    man = {
-        'freeavatar': freeavatar.__version__,
-        'preset': metrics.get('preset'),
-        'files': files,
-        'configs': configs,
-        'metrics': {
-            'rig_mae': {k: v['mae'] for k, v in ev.get('rig', {}).items()},
-            'baseline_rig_mae': {k: v['mae'] for k, v in ev.get('baseline', {}).items()},
-            'real_r': ev.get('real_r'),
-            'n_heldout': ev.get('n_heldout'),
-            'triplet_acc': metrics.get('semi', metrics.get('triplet')),
-            'renderers': {
-                k: {'l1': v.get('l1'), 'psnr': v.get('psnr'), 'z_ratio': v.get('ratio')}
-                for k, v in a.get('renderers', {}).items()
-            },
-            'constant_controls': a.get('constant_controls'),
-            'expression_ablations': metrics.get('ablations'),
-            'animator_ablations': a.get('ablations'),
-            'new_avatar': a.get('new_avatar'),
-        },
-        'training_minutes': training_minutes(metrics),
-        'stage_minutes': {
-            k: metrics.get(k)
-            for k in ('data_minutes', 'mae_minutes', 'triplet_minutes', 'semi_minutes')
-        }
-        | {'renderer_minutes': a.get('renderer_minutes'), 'animator_minutes': a.get('minutes')},
-    }
-    return atomic_write(out / 'manifest.json', lambda p: p.write_text(json.dumps(man, indent=1)))
-
-
-def ship_weights(src, dst) -> Path:
-    """Copy the shipped files and the manifest of run `src` into `dst` (e.g. `data/weights`), each
-    atomically."""
-    import shutil
-
-    src, dst = Path(src), Path(dst)
-    man = src / 'manifest.json'
-    if not man.exists():
-        raise InputError(man, "no manifest: run `freeavatar train` to the end first")
-    for f in [*json.loads(man.read_text())['files'], 'manifest.json']:
-        atomic_write(dst / f, lambda p: shutil.copyfile(src / f, p))
-    return dst
 
 # %% ../nbs/14_cli.ipynb #d4f09e65
 def parser() -> argparse.ArgumentParser:
