@@ -20,8 +20,11 @@ from .assets import fetch
 from .render import load_canonical_mesh
 from .faces import FaceTracker, VideoReader, read_image, read_frame, track_video
 from .faces import crop_template, similarity_transform, RIGID, BLENDSHAPES
-from .avatars import HumanAvatar, EXPRESSIONS, close_lips, build_blendshapes, cut_holes
-from .avatars import unwrap_skin, load_avatars, expression_vector
+from .human import HumanAvatar
+from .rigs import EXPRESSIONS, close_lips, build_blendshapes, cut_holes
+from .human import unwrap_skin
+from .avatars import load_avatars
+from .rigs import expression_vector
 
 # %% auto #0
 __all__ = ['REAL_FACES', 'LIP_OUTER', 'LIP_INNER', 'N_PROCEDURAL', 'SKIN_TONES', 'PAIRS', 'SHARED', 'SYMMETRIC', 'FLAG_OCCLUDED',
@@ -179,6 +182,8 @@ def neutral_lips(tex: np.ndarray, uvs: np.ndarray) -> np.ndarray:
 # %% ../nbs/05_actors.ipynb #7a907fbb
 @dataclass
 class Identity:
+    "One actor identity: its mesh shape, skin texture and UVs, and whether it is held out."
+
     id: int
     name: str
     kind: str  # 'real' or 'procedural'
@@ -239,6 +244,7 @@ N_PROCEDURAL = 240
 
 # the same six held out since the first bank of 48
 def is_heldout_procedural(k: int) -> bool:
+    "Whether procedural identity `k` is one of the held-out ones (every 8th of the first 48)."
     return k % 8 == 0 and k < 48
 
 
@@ -600,6 +606,8 @@ DATASET_VERSION = 3
 
 @dataclass
 class FaceSet:
+    "Aligned face crops with their expression, identity, domain, pose and flags (a data set)."
+
     images: np.ndarray  # (N, S, S, 3) uint8
     # (N, 25) float32, EXPRESSIONS order (MediaPipe's reading for real frames)
     expr: np.ndarray
@@ -758,6 +766,8 @@ def make_dataset(
 # %% ../nbs/05_actors.ipynb #0e0fc98f
 @dataclass
 class DataConfig(Config):
+    "Sizes and seeds of the cached actor, avatar and real-frame data sets."
+
     size: int = 112  # crop size (px)
     n_actors: int = 4000  # training actors (full space) and as many again in the shared space
     n_avatars: int = 1500  # training avatar renders (each space)
@@ -797,6 +807,7 @@ def build_datasets(cfg: DataConfig) -> dict[str, FaceSet]:
 
 # %% ../nbs/05_actors.ipynb #d6f12441
 def actor_throughput(n: int = 60, size: int = 112, seed: int = 0) -> float:
+    "Actor images rendered a second at `size` px, rigs already built."
     rng = np.random.default_rng(seed)
     E = sample_expressions(n, rng)
     ids = rng.choice(identity_ids('train'), n)

@@ -14,8 +14,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import Config, InputError, CheckpointError, save_checkpoint, read_checkpoint
 from .core import load_checkpoint, set_seed
-from .avatars import Avatar, ToonAvatar, Control, Rig, get_avatar, load_avatars
-from .avatars import EXPRESSIONS
+from .rigs import Avatar, Control, Rig
+from .toon import ToonAvatar
+from .avatars import get_avatar, load_avatars
+from .rigs import EXPRESSIONS
 from .mae import IMAGENET_MEAN, IMAGENET_STD, state_hash, to_input
 from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer, RendererConfig, reference_renders
@@ -31,6 +33,8 @@ __all__ = ['KIND', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'AnimatorConfig', 'ResBlo
 # %% ../nbs/11_animator.ipynb #9c2779d1
 @dataclass
 class AnimatorConfig(Config):
+    "Widths, steps and loss weights of the identity-injected rig decoder and its training."
+
     emb_dim: int = 16  # avatar embedding e_k: the "dynamic identity injection"
     hidden: int = 512
     blocks: int = 2  # residual FC blocks
@@ -70,6 +74,8 @@ class AnimatorConfig(Config):
 
 
 class ResBlock(nn.Module):
+    "Pre-norm residual block: x + FC(GELU(FC(LayerNorm(x))))."
+
     def __init__(self, d: int):
         super().__init__()
         self.norm, self.fc1, self.fc2 = nn.LayerNorm(d), nn.Linear(d, d), nn.Linear(d, d)
@@ -112,6 +118,7 @@ class SeparateDecoders(nn.Module):
 
 
 def make_decoder(feat_dim: int, n_controls: list[int], cfg: AnimatorConfig) -> nn.Module:
+    "The rig decoder `cfg` asks for: one shared `RigDecoder`, or `SeparateDecoders` (ablation)."
     return (SeparateDecoders if cfg.separate else RigDecoder)(feat_dim, n_controls, cfg)
 
 # %% ../nbs/11_animator.ipynb #0c1f623b
@@ -372,6 +379,7 @@ def train_decoder(
 
 # %% ../nbs/11_animator.ipynb #9b4c0c4f
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    "Pearson r of two 1-d arrays (NaN when either is constant)."
     a, b = a - a.mean(), b - b.mean()
     d = np.sqrt((a * a).sum() * (b * b).sum())
     return float((a * b).sum() / d) if d > 1e-12 else float('nan')
@@ -400,6 +408,8 @@ KIND = 'rig-decoder'
 
 
 class Animator:
+    "Encoder + rig decoder + avatars: face crops in, every avatar's controls out; saves and loads."
+
     def __init__(
         self,
         encoder: ExpressionEncoder,
@@ -784,6 +794,7 @@ def new_avatar_experiment(
     rcfg: RendererConfig,
     log=print,
 ) -> dict:
+    "Add the puppet avatar: fine-tune one embedding row and the head vs retrain all; figures."
     from freeavatar.renderer import train_renderer
 
     pup = PuppetAvatar()

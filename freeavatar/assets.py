@@ -25,6 +25,8 @@ class AssetError(InputError):
 
 @dataclass(frozen=True)
 class Asset:
+    "One packaged file: the wheel it ships in, its member path, sha256, licence and use."
+
     name: str  # our short name, also the cached file name
     package: str  # PyPI distribution
     version: str  # exact version
@@ -144,6 +146,7 @@ ASSETS: dict[str, Asset] = {
 
 # %% ../nbs/01_assets.ipynb #02185d2d
 def sha256_file(path) -> str:
+    "Hex sha256 of a file, read in 1 MiB chunks."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''):
@@ -208,12 +211,14 @@ def _fetch_group(assets: list[Asset], cache: Path) -> None:
 
 # %% ../nbs/01_assets.ipynb #a0453f21
 def asset_path(name: str, cache=None) -> Path:
+    "Where asset `name` lives in the cache (AssetError for an unknown name)."
     if name not in ASSETS:
         raise AssetError(name, f"unknown asset; known: {', '.join(ASSETS)}")
     return Path(cache or cache_dir()) / name
 
 
 def is_cached(name: str, cache=None) -> bool:
+    "Whether asset `name` is already in the cache."
     return asset_path(name, cache).exists()
 
 
@@ -251,4 +256,5 @@ def asset_table(cache=None) -> list[dict]:
 
 
 def fetch_all(cache=None) -> dict[str, Path]:
+    "Fetch every packaged asset into the cache; {name: path}."
     return fetch_assets(list(ASSETS), cache)

@@ -94,6 +94,7 @@ def check_keys(res: dict) -> list[str]:
 
 # %% ../nbs/13_bench.ipynb #74a076e6
 def manifest_of(weights) -> dict:
+    "The `manifest.json` of a weights folder (InputError naming it when absent)."
     p = Path(weights) / 'manifest.json'
     if not p.exists():
         raise InputError(
@@ -103,6 +104,7 @@ def manifest_of(weights) -> dict:
 
 
 def machine_info() -> dict:
+    "CPU count, torch and MediaPipe versions, threads, Python and platform of this run."
     import torch
     import mediapipe
 
@@ -117,6 +119,7 @@ def machine_info() -> dict:
 
 
 def expression_section(weights, man: dict, reasons: dict) -> dict:
+    "Held-out triplet accuracy of the shipped encoder, by source and type, and its ablations."
     b = bench_expression(Path(weights) / 'expression.pt')
     acc = b['triplet']
     act = acc['actors']
@@ -156,6 +159,7 @@ def expression_section(weights, man: dict, reasons: dict) -> dict:
 
 # %% ../nbs/13_bench.ipynb #995d8e6a
 def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
+    "Rig error on held-out actors against the landmark and constant baselines, and real-clip r."
     from freeavatar.actors import DataConfig
     from freeavatar.animator import face_rows, evaluate_animator
 
@@ -317,7 +321,8 @@ def extra_sections(
     if expression:
         res['expression'] = bench_expression(expression, heldout, pool)
     import numba
-    from freeavatar.avatars import load_avatars, render_fps, judge_table, control_locality, JUDGED
+    from freeavatar.avatars import load_avatars, render_fps, control_locality
+    from freeavatar.human import judge_table, JUDGED
 
     numba.set_num_threads(1)
     avs = load_avatars()

@@ -9,15 +9,15 @@ import json
 import sys
 import time
 from pathlib import Path
-import numpy as np
 from .core import InputError, atomic_write
 from . import assets as A
 
 # %% auto #0
-__all__ = ['cmd_assets', 'write_sheets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'parser', 'main']
+__all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #545d4f2e
 def cmd_assets(args) -> int:
+    "`freeavatar assets`: list the packaged assets and their cache state (`--fetch` fetches)."
     if args.fetch:
         t = time.time()
         paths = A.fetch_all()
@@ -30,45 +30,18 @@ def cmd_assets(args) -> int:
     return 0
 
 # %% ../nbs/14_cli.ipynb #9cfe949f
-def _save_png(path: Path, rgb: np.ndarray):
-    import cv2
-
-    ok, buf = cv2.imencode('.png', np.ascontiguousarray(rgb[..., ::-1]))
-    if not ok:
-        raise InputError(path, "could not encode PNG")
-    atomic_write(path, lambda p: p.write_bytes(buf.tobytes()))
-
-
-def write_sheets(out, avatars=None, size: int = 128, quiet: bool = False) -> Path:
-    "Each avatar's rig sheet (`rig_<avatar>.png`) and `avatars.json` into `out`."
-    from freeavatar.avatars import load_avatars, rig_sheet
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    info = {}
-    for name, av in load_avatars(
-        avatars.split(',') if isinstance(avatars, str) else avatars
-    ).items():
-        _save_png(out / f"rig_{name}.png", rig_sheet(av, size=size))
-        info[name] = dict(
-            controls=[
-                dict(name=c.name, doc=c.doc, regions=list(c.regions), range=[c.lo, c.hi])
-                for c in av.rig.controls
-            ],
-            regions={k: list(v) for k, v in av.regions.items()},
-        )
-        if not quiet:
-            print(f"{name:9} {len(av.controls):2} controls -> {out / f'rig_{name}.png'}")
-    return atomic_write(out / 'avatars.json', lambda p: p.write_text(json.dumps(info, indent=1)))
-
-
 def cmd_sheets(args) -> int:
+    "`freeavatar sheets`: every avatar's rig sheet and `avatars.json`."
+    from freeavatar.avatars import write_sheets
+
     write_sheets(args.out, args.avatars, args.size)
     return 0
 
 
 def cmd_demo(args) -> int:
+    "`freeavatar demo`: the main job (`12_retarget.cmd_demo`), then the rig sheets beside it."
     from freeavatar import retarget as R
+    from freeavatar.avatars import write_sheets
 
     rc = R.cmd_demo(args)
     if rc == 0:
@@ -90,11 +63,12 @@ def _parse_sets(items: list[str]) -> dict[str, float]:
 
 
 def cmd_render(args) -> int:
-    from freeavatar.avatars import get_avatar
+    "`freeavatar render`: one pose of one avatar (`--set NAME=VALUE`) to a PNG."
+    from freeavatar.avatars import get_avatar, save_png
 
     av = get_avatar(args.avatar)
     img = av.render(_parse_sets(args.set), size=args.size, pose=(args.yaw, args.pitch, 0.0))
-    _save_png(Path(args.out), img)
+    save_png(Path(args.out), img)
     print(args.out)
     return 0
 
@@ -143,6 +117,7 @@ def cmd_train(args) -> int:
 
 # %% ../nbs/14_cli.ipynb #d4f09e65
 def parser() -> argparse.ArgumentParser:
+    "The argument parser of the `freeavatar` command and its subcommands."
     from freeavatar import retarget as R
 
     p = argparse.ArgumentParser(
@@ -242,6 +217,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    "Run the `freeavatar` command: 0 done, 2 bad input (one line on stderr), 1 a bug."
     args = parser().parse_args(argv)
     try:
         return args.fn(args)

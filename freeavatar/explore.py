@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import plotly.graph_objects as go
 from .core import InputError
-from .avatars import EXPRESSIONS
+from .rigs import EXPRESSIONS
 
 # %% auto #0
 __all__ = ['COLOR_BY', 'Gallery', 'dominant_expression', 'gallery', 'umap_2d', 'thumb_b64', 'explorer_figure',
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 @dataclass
 class Gallery:
+    "Faces to explore: images, embeddings, domain, identity and expression of each."
+
     images: np.ndarray  # (N, S, S, 3) uint8
     Z: np.ndarray  # (N, D) embeddings
     domain: np.ndarray  # (N,) str
@@ -77,6 +79,7 @@ def gallery(
 
 # %% ../nbs/09_explore.ipynb #b182d0d2
 def umap_2d(Z: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
+    "UMAP of `(N, D)` embeddings to `(N, 2)` (InputError under 5 points)."
     import umap
 
     if len(Z) < 5:
@@ -92,6 +95,7 @@ def umap_2d(Z: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
 
 # %% ../nbs/09_explore.ipynb #84e6d40a
 def thumb_b64(img: np.ndarray, size: int = 48) -> str:
+    "A face as a base64 PNG thumbnail of `size` px, for plotly hovers."
     import cv2
 
     return base64.b64encode(
@@ -180,6 +184,7 @@ def neighbour_strip(g: Gallery, i: int, size: int = 96) -> tuple[np.ndarray, lis
 
 # %% ../nbs/09_explore.ipynb #d309e532
 def explorer_widget(g: Gallery, xy: np.ndarray, color_by: str = 'domain'):
+    "The explorer figure wired to a face panel: hover a point to see its face and controls."
     import ipywidgets as W
     import cv2
 

@@ -31,6 +31,8 @@ TOKEN_DIM = 8
 
 
 class ExpressionEncoder(nn.Module):
+    "The MAE's ViT with its tokens pooled to a feature f and a 16-d unit embedding z."
+
     def __init__(self, cfg: MAEConfig, emb_dim: int = 16, n_expr: int = 25):
         super().__init__()
         self.cfg, self.emb_dim = cfg, emb_dim
@@ -154,6 +156,8 @@ def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 # %% ../nbs/08_expression.ipynb #7912dc71
 @dataclass
 class ExprConfig(Config):
+    "Steps, rates, loss weights and data of triplet tuning and the semi-supervised round."
+
     emb_dim: int = 16
     # triplet steps (8.4 min on 2 cores at `cpu`: with the MAE's 5.3, 13.6 of the 15)
     steps: int = 900
@@ -271,6 +275,7 @@ HELDOUT = {'n': 600, 'pool': 800}
 def heldout_sets(
     size: int, n: int = HELDOUT['n'], pool: int = HELDOUT['pool']
 ) -> dict[str, TripletSet]:
+    "Held-out triplet sets of every source (actors, cross-domain, real) at crop `size`."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         return {
@@ -325,6 +330,7 @@ def teacher_set(enc: ExpressionEncoder, pool: TripletSet, keep: float) -> Triple
 
 # %% ../nbs/08_expression.ipynb #c67ee3db
 def training_sets(size: int, c: ExprConfig, data_cfg=None) -> dict[str, TripletSet]:
+    "Training triplet sets of every source, as `c` asks for them."
     from freeavatar.actors import DataConfig
 
     d = data_cfg or DataConfig(size=size)

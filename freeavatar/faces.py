@@ -152,6 +152,8 @@ def pose_from_matrix(m: np.ndarray) -> tuple[float, float, float]:
 
 @dataclass
 class Face:
+    "One detected face: 478 landmarks, 52 blendshape scores and the facial transformation matrix."
+
     # (478, 3) float32: x, y in pixels, z in pixel-like units (smaller = nearer)
     landmarks: np.ndarray
     blendshapes: np.ndarray  # (52,) float32 in [0, 1], names in BLENDSHAPES
@@ -266,6 +268,8 @@ def align_face(image, face: Face, size: int = 112, margin: float = 0.12) -> np.n
 # %% ../nbs/03_faces.ipynb #f402580d
 @dataclass
 class Track:
+    "A whole clip tracked: per-frame landmarks, blendshapes and pose, NaN where no face."
+
     path: str
     fps: float
     found: np.ndarray  # (N,) bool

@@ -27,6 +27,8 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MAEConfig', 'sincos_1d', 'sincos_2d
 # %% ../nbs/07_mae.ipynb #b1346ee9
 @dataclass
 class MAEConfig(Config):
+    "Sizes, masking and schedule of the masked autoencoder (and of the encoder it leaves)."
+
     img_size: int = 112  # input crop (px)
     patch: int = 16  # patch side (px)
     dim: int = 192  # encoder width
@@ -95,6 +97,7 @@ class MAEConfig(Config):
 
 # %% ../nbs/07_mae.ipynb #68a5517b
 def sincos_1d(dim: int, pos: np.ndarray) -> np.ndarray:
+    "`(M, dim)` sine-cosine embedding of positions `pos` (MAE's fixed positions)."
     omega = 1.0 / 10000 ** (np.arange(dim // 2, dtype=np.float64) / (dim / 2))
     out = np.outer(pos.reshape(-1), omega)  # (M, dim/2)
     return np.concatenate([np.sin(out), np.cos(out)], 1)
@@ -300,6 +303,8 @@ class ViTEncoder(nn.Module):
 
 # %% ../nbs/07_mae.ipynb #27ab36c1
 class MAE(nn.Module):
+    "Masked autoencoder: ViT encoder on the kept patches, light decoder, loss on the removed ones."
+
     def __init__(self, c: MAEConfig):
         super().__init__()
         self.cfg = c
@@ -367,6 +372,7 @@ def warmup_cosine(step: int, total: int, peak: float, warmup: float) -> float:
 
 
 def lr_at(step: int, total: int, c: MAEConfig) -> float:
+    "The learning rate at `step` of `total`: linear warm-up, then cosine decay."
     return warmup_cosine(step, total, c.lr, c.warmup)
 
 

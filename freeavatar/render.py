@@ -55,6 +55,8 @@ def rotation(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> np.ndar
 
 @dataclass
 class Camera:
+    "Pinhole camera framing `extent` world units at the pivot from `distance`."
+
     extent: float = 12.0  # half-width (world units) framed at the pivot
     distance: float = 60.0  # camera to pivot
     center: tuple = (0.0, 0.0, 0.0)  # pivot of the head pose and centre of the frame
@@ -153,6 +155,8 @@ LIGHT = np.array([-0.35, 0.45, 0.82], np.float32) / np.linalg.norm([-0.35, 0.45,
 
 @dataclass
 class Mesh:
+    "Triangles with vertex colours or a texture, shading settings and a part id."
+
     verts: np.ndarray  # (N, 3) float32, world units
     faces: np.ndarray  # (F, 3) int32
     colors: np.ndarray | None = None  # (N, 3) float32 in [0, 1], or None when textured

@@ -17,7 +17,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import Config, InputError, CheckpointError, save_checkpoint, read_checkpoint
 from .core import load_checkpoint, save_numpy, cache_dir, set_seed
-from .avatars import Avatar, get_avatar, EXPRESSIONS
+from .rigs import Avatar, EXPRESSIONS
+from .avatars import get_avatar
 
 # %% auto #0
 __all__ = ['RENDER_VERSION', 'KIND', 'random_controls', 'reference_renders', 'RendererConfig', 'NeuralRenderer', 'region_weights',
@@ -84,6 +85,8 @@ def reference_renders(
 # %% ../nbs/10_renderer.ipynb #f12b8fa4
 @dataclass
 class RendererConfig(Config):
+    "Output size, channel widths, data and schedule of a neural renderer."
+
     size: int = 64  # output side (px) = 4 * 2**(len(channels) - 1)
     # feature channels at 4, 8, 16, 32, 64 px (~20 M multiply-adds a render)
     channels: tuple = (128, 64, 32, 16, 8)
@@ -157,6 +160,7 @@ def region_weights(avatar: Avatar, size: int, extra: float) -> torch.Tensor:
 
 
 def weighted_l1(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    "Mean of |pred - target| weighted by `w` (the eye and mouth boxes weigh more)."
     return ((pred - target).abs() * w).mean()
 
 # %% ../nbs/10_renderer.ipynb #10ad4e53
@@ -167,6 +171,7 @@ def to_target(images: np.ndarray, size: int) -> torch.Tensor:
 
 
 def psnr(pred: torch.Tensor, target: torch.Tensor) -> float:
+    "Peak signal-to-noise ratio (dB) of images in [0, 1]."
     return float(10 * torch.log10(1 / F.mse_loss(pred, target).clamp_min(1e-10)))
 
 
@@ -221,6 +226,7 @@ KIND = 'neural-renderer'
 
 
 def save_renderer(model: NeuralRenderer, avatar: Avatar, path, metrics=None) -> Path:
+    "Save a renderer checkpoint that names its avatar and controls."
     return save_checkpoint(
         path,
         model,
@@ -233,6 +239,7 @@ def save_renderer(model: NeuralRenderer, avatar: Avatar, path, metrics=None) -> 
 
 
 def load_renderer(path, avatar: Avatar | str) -> NeuralRenderer:
+    "Load a renderer checkpoint; CheckpointError if it renders another avatar or rig."
     av = get_avatar(avatar) if isinstance(avatar, str) else avatar
     ck = read_checkpoint(path)
     if ck.get('kind') != KIND:
@@ -254,6 +261,7 @@ def load_renderer(path, avatar: Avatar | str) -> NeuralRenderer:
 def expression_fidelity(
     model: NeuralRenderer, av: Avatar, encoder, cfg: RendererConfig, ref_size: int = 112
 ) -> dict:
+    "Embedding distance of neural vs reference renders, over that of two expressions."
     imgs, C = reference_renders(av, cfg.n_heldout, ref_size, cfg.seed, 'heldout')
     P = (
         (model.eval()(torch.from_numpy(C)).permute(0, 2, 3, 1).numpy() * 255)

@@ -24,7 +24,8 @@ from .core import InputError, atomic_write, repo_root
 from .assets import fetch
 from .faces import FaceTracker, VideoReader, read_image, align_face, to_rgb, Face
 from .faces import BLENDSHAPES
-from .avatars import Avatar, get_avatar
+from .rigs import Avatar
+from .avatars import get_avatar
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'WORK_SIZE', 'SMOOTHERS', 'ONE_EURO', 'FORMATS', 'STAGES', 'DEMO_CLIP', 'Source', 'open_source', 'fit',

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import InputError
-from .avatars import EXPRESSIONS, load_avatars
+from .rigs import EXPRESSIONS
+from .avatars import load_avatars
 
 # %% auto #0
 __all__ = ['T_ONE', 'T_SIM', 'T_DIFF', 'MARGIN_ONE', 'MARGIN_THREE', 'TYPE_NAMES', 'SEGMENT', 'FEC_TYPES', 'triplet_type',
@@ -82,6 +83,8 @@ def visual_weights(size: int = 112) -> np.ndarray:
 # %% ../nbs/06_triplets.ipynb #166a4202
 @dataclass
 class Triplets:
+    "Triplet indices (a, p, n) into a pool, with their FEC type and source."
+
     # (M, 3) int: (a, p, n), (a, p) the most-similar pair; indices into the source pool
     idx: np.ndarray
     type: np.ndarray  # (M,) int in {1, 2, 3}
@@ -152,6 +155,7 @@ def make_triplets(
 
 # %% ../nbs/06_triplets.ipynb #6bd9df32
 def type_margins(types) -> torch.Tensor:
+    "Triplet-loss margin of each triplet: 0.1 for one-class, 0.2 for two- and three-class."
     t = torch.as_tensor(np.asarray(types))
     return torch.where(t == 1, 0.1, 0.2).float()
 
@@ -213,6 +217,8 @@ SEGMENT = 24
 
 @dataclass
 class TripletSet:
+    "A pool of faces with the triplets drawn from it."
+
     images: np.ndarray  # (N, S, S, 3) uint8 pool
     expr: np.ndarray  # (N, 25) raw e; labels are made on e * visual_weights()
     domain: np.ndarray  # (N,) str

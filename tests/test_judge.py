@@ -1,7 +1,8 @@
 """The independent judge: MediaPipe reads 11 of the 12 judged controls of our human frontally
 (cheekPuff it never reads)."""
 
-from freeavatar.avatars import get_avatar, judge_table
+from freeavatar.avatars import get_avatar
+from freeavatar.human import judge_table
 
 SUBSET = [
     'jawOpen',
