@@ -5,6 +5,7 @@
 # %% ../nbs/12_retarget.ipynb #924f3a0c
 from __future__ import annotations
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -32,7 +33,8 @@ __all__ = ['IMAGE_EXTS', 'WORK_SIZE', 'SMOOTHERS', 'ONE_EURO', 'FORMATS', 'STAGE
            'Tracked', 'track_frames', 'OneEuro', 'smooth_curves', 'jitter', 'lag_frames', 'fill_missing',
            'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'timecode', 'csv_text', 'bar_strip',
            'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info', 'Curves', 'run_pipeline',
-           'check_formats', 'check_avatars', 'writable_dir', 'retarget', 'demo', 'summary_text', 'add_retarget_args',
+           'check_formats', 'check_avatars', 'writable_dir', 'check_options', 'staged_output', 'apply_neutral',
+           'animation_doc', 'write_curves', 'speed_summary', 'retarget', 'demo', 'summary_text', 'add_retarget_args',
            'add_demo_args', 'cmd_retarget', 'cmd_demo']
 
 # %% ../nbs/12_retarget.ipynb #b65da6bd
@@ -618,6 +620,127 @@ def writable_dir(out) -> Path:
     except OSError as e:
         raise InputError(out, f"output folder cannot be written ({e.strerror or e})") from None
 
+# %% ../nbs/12_retarget.ipynb #7fb27b941602401d91542211134fc71a
+def check_options(smooth, face, batch, track_size):
+    "Refuse a bad `--smooth`, `--face`, `--batch` or `--track-size` before any work."
+    if smooth not in SMOOTHERS:
+        raise InputError(
+            '--smooth', f"unknown smoothing {smooth!r}; choose {' or '.join(SMOOTHERS)}"
+        )
+    if isinstance(face, bool) or not isinstance(face, (int, np.integer)) or face < 0:
+        raise InputError('--face', f"expected a face index >= 0, got {face!r}")
+    if not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise InputError('--batch', f"expected a batch size >= 1, got {batch!r}")
+    if track_size is None:
+        return
+    if not isinstance(track_size, (int, np.integer)) or track_size < 64:
+        raise InputError(
+            '--track-size', f"expected a longest side >= 64 pixels, got {track_size!r}"
+        )
+
+
+@contextlib.contextmanager
+def staged_output(out: Path):
+    """A temporary folder inside `out` to write into; on any error it goes, and so does `out` if
+    this call made it: what was already in `out` is never touched."""
+    existed = out.exists()
+    tmp = writable_dir(out)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not existed:
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def apply_neutral(cv: Curves, neutral, animator, names: list[str], source: str) -> dict | None:
+    "Subtract the controls of the `neutral` frame (an index or 'auto') from `cv.raw`; its record."
+    if neutral is None:
+        return None
+    T = len(cv)
+    k = (
+        auto_neutral(cv.Z, cv.found, neutral_embedding(animator.encoder))
+        if neutral == 'auto'
+        else neutral
+    )
+    if k >= T:
+        raise InputError('--neutral', f"frame {k} is outside {source} (frames 0..{T - 1})")
+    if not cv.found[k]:
+        raise InputError(
+            '--neutral', f"frame {k} of {source} has no face; pick a frame with a face, or 'auto'"
+        )
+    offsets = {a: cv.raw[a][k].copy() for a in names}
+    cv.raw = {a: calibrate(v, offsets[a]) for a, v in cv.raw.items()}
+    return {
+        'frame': k,
+        'mode': 'auto' if neutral == 'auto' else 'frame',
+        'offsets': {a: [round(float(x), 5) for x in o] for a, o in offsets.items()},
+    }
+
+
+def animation_doc(cv: Curves, avs, curves: dict, source: str, meta: dict) -> dict:
+    "The `animation.json` document: every avatar's control names and curves, per-frame confidence."
+    names = [a.name for a in avs]
+    return {
+        'format': 'freeavatar-animation',
+        'version': 1,
+        'source': source,
+        'fps': cv.fps,
+        'frames': len(cv),
+        'avatars': names,
+        'controls': {a.name: list(a.controls) for a in avs},
+        'values': {a: np.round(curves[a], 5).tolist() for a in names},
+        'confidence': cv.found.astype(np.float32).tolist(),
+        'no_face_frames': np.where(~cv.found)[0].tolist(),
+        **meta,
+    }
+
+
+def write_curves(tmp: Path, formats, avs, curves: dict, cv: Curves, doc) -> tuple[dict, dict]:
+    "CSV, glTF and `animation.json` (`doc()` makes it) into `tmp`: ({file: 1}, {format: why not})."
+    conf = cv.found.astype(np.float32)
+    files, skipped = {}, {}
+    if 'csv' in formats:
+        for av in avs:
+            (tmp / f"{av.name}.csv").write_text(
+                csv_text(av.controls, curves[av.name], cv.fps, conf)
+            )
+            files[f"{av.name}.csv"] = 1
+    if 'gltf' in formats:
+        try:
+            from freeavatar.gltf import write_glb
+        except ImportError as e:
+            skipped['gltf'] = f"freeavatar.gltf is not available ({e})"
+            warnings.warn(skipped['gltf'])
+        else:
+            for av in avs:
+                write_glb(av, curves[av.name], cv.fps, tmp / f"{av.name}.glb")
+                files[f"{av.name}.glb"] = 1
+    if 'json' in formats:
+        (tmp / 'animation.json').write_text(json.dumps(doc()))
+        files['animation.json'] = 1
+    return files, skipped
+
+
+def speed_summary(times: dict, T: int, wall: float, setup: float, batch, track_size, n_avatars):
+    "ms/frame per stage, frames/s end to end and the MediaPipe landmarker's own ms/frame."
+    return {
+        'ms_per_frame': {k: round(1000 * times.get(k, 0.0) / T, 3) for k in STAGES},
+        'fps_end_to_end': round(T / wall, 2),
+        'mediapipe_ms_per_frame': round(1000 * times['mediapipe'] / T, 3),
+        'seconds': round(wall, 2),
+        'setup_seconds': round(setup, 2),
+        'batch': int(batch),
+        'track_size': track_size,
+        'torch_threads': torch.get_num_threads(),
+        'avatars': n_avatars,
+    }
+
 # %% ../nbs/12_retarget.ipynb #22e88adb
 def retarget(
     input,
@@ -642,24 +765,9 @@ def retarget(
     t_start = time.perf_counter()
     formats = check_formats(formats)
     neutral = parse_neutral(neutral)
-    if smooth not in SMOOTHERS:
-        raise InputError(
-            '--smooth', f"unknown smoothing {smooth!r}; choose {' or '.join(SMOOTHERS)}"
-        )
-    if isinstance(face, bool) or not isinstance(face, (int, np.integer)) or face < 0:
-        raise InputError('--face', f"expected a face index >= 0, got {face!r}")
-    if not isinstance(batch, (int, np.integer)) or batch < 1:
-        raise InputError('--batch', f"expected a batch size >= 1, got {batch!r}")
-    if track_size is not None and (
-        not isinstance(track_size, (int, np.integer)) or track_size < 64
-    ):
-        raise InputError(
-            '--track-size', f"expected a longest side >= 64 pixels, got {track_size!r}"
-        )
+    check_options(smooth, face, batch, track_size)
     out = Path(out)
-    existed = out.exists()
-    tmp = writable_dir(out)
-    try:
+    with staged_output(out) as tmp:
         src = open_source(input, max_frames, fps)
         if isinstance(neutral, int) and src.count is not None and neutral >= src.count:
             raise InputError(
@@ -684,73 +792,18 @@ def retarget(
             )
         # neutral calibration, then smoothing
         t0 = time.perf_counter()
-        neutral_info = None
-        if neutral is not None:
-            k = (
-                auto_neutral(cv.Z, cv.found, neutral_embedding(animator.encoder))
-                if neutral == 'auto'
-                else neutral
-            )
-            if k >= T:
-                raise InputError(
-                    '--neutral', f"frame {k} is outside {src.name} (frames 0..{T - 1})"
-                )
-            if not cv.found[k]:
-                raise InputError(
-                    '--neutral',
-                    f"frame {k} of {src.name} has no face; pick a frame with a face, or 'auto'",
-                )
-            offsets = {a: cv.raw[a][k].copy() for a in names}
-            neutral_info = {
-                'frame': k,
-                'mode': 'auto' if neutral == 'auto' else 'frame',
-                'offsets': {a: [round(float(x), 5) for x in o] for a, o in offsets.items()},
-            }
-            cv.raw = {a: calibrate(v, offsets[a]) for a, v in cv.raw.items()}
+        neutral_info = apply_neutral(cv, neutral, animator, names, src.name)
         params = {**ONE_EURO, **(smooth_params or {})} if smooth == 'one-euro' else {}
         curves = {a: smooth_curves(cv.raw[a], cv.fps, smooth, **params) for a in names}
         times['smooth'] = time.perf_counter() - t0
         # files, into the temporary folder
         t0 = time.perf_counter()
-        conf = cv.found.astype(np.float32)
-        files, skipped = {}, {}
-        if 'csv' in formats:
-            for av in avs:
-                (tmp / f"{av.name}.csv").write_text(
-                    csv_text(av.controls, curves[av.name], cv.fps, conf)
-                )
-                files[f"{av.name}.csv"] = 1
-        if 'gltf' in formats:
-            try:
-                from freeavatar.gltf import write_glb
-            except ImportError as e:
-                skipped['gltf'] = f"freeavatar.gltf is not available ({e})"
-                warnings.warn(skipped['gltf'])
-            else:
-                for av in avs:
-                    write_glb(av, curves[av.name], cv.fps, tmp / f"{av.name}.glb")
-                    files[f"{av.name}.glb"] = 1
         smoothing = {'method': smooth, **params}
-        if 'json' in formats:
-            doc = {
-                'format': 'freeavatar-animation',
-                'version': 1,
-                'source': src.name,
-                'fps': cv.fps,
-                'frames': T,
-                'avatars': names,
-                'controls': {a.name: list(a.controls) for a in avs},
-                'values': {a: np.round(curves[a], 5).tolist() for a in names},
-                'confidence': conf.tolist(),
-                'no_face_frames': np.where(~cv.found)[0].tolist(),
-                'face': face,
-                'track_size': track_size,
-                'smoothing': smoothing,
-                'neutral': neutral_info,
-                'models': model_info(animator, weights),
-            }
-            (tmp / 'animation.json').write_text(json.dumps(doc))
-            files['animation.json'] = 1
+        meta = dict(face=face, track_size=track_size, smoothing=smoothing, neutral=neutral_info)
+        doc = lambda: animation_doc(
+            cv, avs, curves, src.name, {**meta, 'models': model_info(animator, weights)}
+        )
+        files, skipped = write_curves(tmp, formats, avs, curves, cv, doc)
         times['write'] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if 'mp4' in formats:
@@ -762,27 +815,7 @@ def retarget(
         # all or nothing: renamed only once every file is written
         for f in files:
             os.replace(tmp / f, out / f)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not existed:
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        raise
-    shutil.rmtree(tmp, ignore_errors=True)
     wall = time.perf_counter() - t_ready
-    speed = {
-        'ms_per_frame': {k: round(1000 * times.get(k, 0.0) / T, 3) for k in STAGES},
-        'fps_end_to_end': round(T / wall, 2),
-        'mediapipe_ms_per_frame': round(1000 * times['mediapipe'] / T, 3),
-        'seconds': round(wall, 2),
-        'setup_seconds': round(t_ready - t_start, 2),
-        'batch': int(batch),
-        'track_size': track_size,
-        'torch_threads': torch.get_num_threads(),
-        'avatars': len(names),
-    }
     return {
         'input': src.name,
         'out': str(out),
@@ -800,7 +833,7 @@ def retarget(
             for a in names
         },
         'lag_frames': {a: round(lag_frames(cv.raw[a], curves[a]), 2) for a in names},
-        'speed': speed,
+        'speed': speed_summary(times, T, wall, t_ready - t_start, batch, track_size, len(names)),
     }
 
 # %% ../nbs/12_retarget.ipynb #262e608f
