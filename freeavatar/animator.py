@@ -63,8 +63,8 @@ class AnimatorConfig(Config):
     def tiny(cls):
         return cls(hidden=32, steps=6, batch=16, pbatch=4, n_refs=24)
 
-    @classmethod
     # measured: at this encoder's quality the perceptual term hurts (ablation `with_perceptual`)
+    @classmethod
     def cpu(cls):
         return cls(w_percept=0.0)
 

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 import numpy as np
 from .core import InputError, atomic_write
+from .animator import REAL_CHANNELS
 
 # %% auto #0
 __all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'EXPRESSION_TARGETS', 'TARGETS', 'START', 'END', 'get_key', 'no_nans',
@@ -21,16 +22,8 @@ __all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'EXPRESSION_TARGETS', 'TARG
            'report']
 
 # %% ../nbs/13_bench.ipynb #73e5eef5
-REAL_KEYS = (
-    'jawOpen',
-    'mouthSmileLeft',
-    'mouthSmileRight',
-    'eyeBlinkLeft',
-    'eyeBlinkRight',
-    'browInnerUp',
-    'browDownLeft',
-    'browDownRight',
-)
+# the 8 key channels of real agreement (DESIGN.md §7), as the animator's evaluation names them
+REAL_KEYS = REAL_CHANNELS
 AVATAR_KEYS = ('human', 'toon', 'creature')
 BENCH_KEYS = (
     ['version', 'preset', 'machine.cpu_count', 'machine.torch', 'machine.mediapipe', 'seconds']

@@ -186,8 +186,8 @@ class ExprConfig(Config):
     def tiny(cls):
         return cls(lr=2e-3, head_lr=1.0, steps=3, batch=4, n_train=60, semi_steps=2, semi_pool=40)
 
-    @classmethod
     # tuned for the convolutional stem (`07_mae`)
+    @classmethod
     def cpu(cls):
         return cls(lr=2e-3, head_lr=1.0)
 

@@ -70,8 +70,8 @@ class MAEConfig(Config):
             conv=(8, 16),
         )
 
-    @classmethod
     # the masked convolutional stem (measured below)
+    @classmethod
     def cpu(cls):
         return cls(conv=(16, 32, 64), depth=4)
 
