@@ -5,6 +5,7 @@
 # %% ../nbs/03_faces.ipynb #6b244e38
 from __future__ import annotations
 import math
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from .assets import fetch
 from .render import load_canonical_mesh
 
 # %% auto #0
-__all__ = ['BLENDSHAPES', 'RIGID', 'to_rgb', 'read_image', 'VideoReader', 'read_frame', 'read_video', 'pose_from_matrix', 'Face',
-           'FaceTracker', 'similarity_transform', 'crop_template', 'align_face', 'Track', 'track_video']
+__all__ = ['BLENDSHAPES', 'RIGID', 'FLOW_POINTS', 'to_rgb', 'read_image', 'VideoReader', 'read_frame', 'read_video',
+           'pose_from_matrix', 'Face', 'FaceTracker', 'similarity_transform', 'crop_template', 'align_face', 'Track',
+           'track_video', 'FlowTracker']
 
 # %% ../nbs/03_faces.ipynb #bda4a216
 def to_rgb(image, source='image') -> np.ndarray:
@@ -323,3 +325,71 @@ def track_video(
     if tr.missing:
         warnings.warn(f"{path}: no face in {tr.missing} of {len(tr)} frames (kept as NaN)")
     return (tr, np.stack(cr)) if crops else tr
+
+# %% ../nbs/03_faces.ipynb #a4e013e4
+# followed by optical flow between detections: the rigid set and a ring of stable contour points
+FLOW_POINTS = sorted(
+    set(RIGID + [127, 356, 93, 323, 132, 361, 58, 288, 152, 338, 109, 67, 297, 21, 251, 172, 397])
+)
+_LK = dict(
+    winSize=(21, 21),
+    maxLevel=3,
+    criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03),
+)
+
+
+class FlowTracker:
+    """Face `face` (0 = largest) in consecutive frames: MediaPipe on every `every`-th frame,
+    optical flow in between. `follow(image) -> (Face | None, faces seen, detected)`."""
+
+    def __init__(self, tracker: FaceTracker, every: int = 2, face: int = 0, max_error: float = 1.0):
+        if int(every) < 1:
+            raise InputError('--detect-every', f"must be at least 1, got {every}")
+        self.tracker, self.every, self.face, self.max_error = tracker, int(every), face, max_error
+        self.last: Face | None = None  # the face in the previous frame
+        self.gray: np.ndarray | None = None  # the previous frame, gray
+        self.since = 0  # frames since the last detection
+        self.n_faces = 0  # faces seen at the last detection
+        self.counts = {'detected': 0, 'followed': 0, 'lost': 0}
+        self.seconds = 0.0  # time spent in MediaPipe
+
+    def detect(self, image, source) -> tuple[Face | None, int, bool]:
+        t0 = time.perf_counter()
+        faces = self.tracker(image, source)
+        self.seconds += time.perf_counter() - t0
+        self.n_faces = len(faces)
+        self.last = faces[self.face] if len(faces) > self.face else None
+        self.since = 0
+        self.counts['detected'] += 1
+        return self.last, self.n_faces, True
+
+    def flow(self, prev_gray: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
+        "The 2x3 similarity moving the last face into `gray`, or None when the track is lost."
+        p0 = self.last.landmarks[FLOW_POINTS, :2].astype(np.float32).reshape(-1, 1, 2)
+        p1, ok1, _ = cv2.calcOpticalFlowPyrLK(prev_gray, gray, p0, None, **_LK)
+        back, ok2, _ = cv2.calcOpticalFlowPyrLK(gray, prev_gray, p1, None, **_LK)
+        error = np.linalg.norm((back - p0).reshape(-1, 2), axis=1)
+        ok = (ok1.ravel() == 1) & (ok2.ravel() == 1) & (error < self.max_error)
+        if ok.sum() < len(FLOW_POINTS) // 2:
+            return None
+        M, _ = cv2.estimateAffinePartial2D(
+            p0[ok], p1[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0
+        )
+        return M
+
+    def __call__(self, image, source='frame') -> tuple[Face | None, int, bool]:
+        rgb = to_rgb(image, source)
+        prev_gray, self.gray = self.gray, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        due = self.since + 1 >= self.every
+        if due or self.last is None or prev_gray is None or prev_gray.shape != self.gray.shape:
+            return self.detect(rgb, source)
+        M = self.flow(prev_gray, self.gray)
+        if M is None:
+            self.counts['lost'] += 1
+            return self.detect(rgb, source)
+        pts = self.last.landmarks.copy()
+        pts[:, :2] = pts[:, :2] @ M[:, :2].T + M[:, 2]
+        self.last = Face(pts, np.full_like(self.last.blendshapes, np.nan), self.last.matrix)
+        self.since += 1
+        self.counts['followed'] += 1
+        return self.last, self.n_faces, False

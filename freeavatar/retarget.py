@@ -24,7 +24,7 @@ import torch
 from .core import InputError, atomic_write, repo_root
 from .assets import fetch
 from .faces import FaceTracker, VideoReader, read_image, align_face, to_rgb, Face
-from .faces import BLENDSHAPES
+from .faces import BLENDSHAPES, FlowTracker
 from .rigs import Avatar
 from .avatars import get_avatar
 
@@ -32,10 +32,10 @@ from .avatars import get_avatar
 __all__ = ['IMAGE_EXTS', 'WORK_SIZE', 'SMOOTHERS', 'ONE_EURO', 'FORMATS', 'STAGES', 'DEMO_CLIP', 'Source', 'open_source', 'fit',
            'Tracked', 'track_frames', 'OneEuro', 'smooth_curves', 'jitter', 'lag_frames', 'fill_missing',
            'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'timecode', 'csv_text', 'bar_strip',
-           'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info', 'Curves', 'run_pipeline',
-           'check_formats', 'check_avatars', 'writable_dir', 'check_options', 'staged_output', 'apply_neutral',
-           'animation_doc', 'write_curves', 'speed_summary', 'retarget', 'demo', 'summary_text', 'add_retarget_args',
-           'add_demo_args', 'cmd_retarget', 'cmd_demo']
+           'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info', 'Curves',
+           'torch_threads', 'run_pipeline', 'check_formats', 'check_avatars', 'writable_dir', 'check_options',
+           'staged_output', 'apply_neutral', 'animation_doc', 'write_curves', 'speed_summary', 'retarget', 'demo',
+           'summary_text', 'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
 
 # %% ../nbs/12_retarget.ipynb #b65da6bd
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
@@ -130,11 +130,12 @@ class Tracked:
     crops: np.ndarray  # (B, S, S, 3) uint8, zeros where no face
     found: np.ndarray  # (B,) bool
     blendshapes: np.ndarray  # (B, 52) float32, NaN where no face
-    n_faces: np.ndarray  # (B,) faces seen in each frame
+    n_faces: np.ndarray  # (B,) faces seen at the last detection
+    detected: np.ndarray  # (B,) bool: MediaPipe ran on this frame (else optical flow)
 
 
 def track_frames(
-    tracker: FaceTracker,
+    tracker: FaceTracker | FlowTracker,
     frames,
     size: int,
     face: int = 0,
@@ -143,17 +144,17 @@ def track_frames(
     source='frame',
 ) -> Tracked:
     """Track face `face` (0 = largest, by landmark-box area in each frame) in RGB `frames`; crops
-    aligned at `size`."""
+    aligned at `size`. A `FaceTracker` runs on every frame; a `FlowTracker` (its own `face`) keeps
+    its state from one chunk to the next."""
     times = times if times is not None else {}
-    crops, found, bss, nf = [], [], [], []
+    follow = tracker if isinstance(tracker, FlowTracker) else FlowTracker(tracker, 1, face)
+    crops, found, bss, nf, det = [], [], [], [], []
     for i, frame in enumerate(frames):
         t0 = time.perf_counter()
         work, _ = fit(to_rgb(frame, source), WORK_SIZE)
         small, s = fit(work, track_size)
-        t1 = time.perf_counter()
-        faces = tracker(small, f"{source} {i}")
-        t2 = time.perf_counter()
-        f = faces[face] if len(faces) > face else None
+        mediapipe = follow.seconds
+        f, n, detected = follow(small, f"{source} {i}")
         # back to work-frame pixels
         if f is not None and s != 1.0:
             f = Face(f.landmarks / s, f.blendshapes, f.matrix)
@@ -161,11 +162,12 @@ def track_frames(
             align_face(work, f, size) if f is not None else np.zeros((size, size, 3), np.uint8)
         )
         found.append(f is not None)
-        nf.append(len(faces))
+        nf.append(n)
+        det.append(detected)
         bss.append(
             f.blendshapes if f is not None else np.full(len(BLENDSHAPES), np.nan, np.float32)
         )
-        times['mediapipe'] = times.get('mediapipe', 0.0) + t2 - t1
+        times['mediapipe'] = times.get('mediapipe', 0.0) + follow.seconds - mediapipe
         times['track'] = times.get('track', 0.0) + time.perf_counter() - t0
     z = np.zeros((0, size, size, 3), np.uint8)
     return Tracked(
@@ -173,6 +175,7 @@ def track_frames(
         np.array(found, bool),
         np.array(bss, np.float32).reshape(-1, len(BLENDSHAPES)),
         np.array(nf, int),
+        np.array(det, bool),
     )
 
 # %% ../nbs/12_retarget.ipynb #2959ee04
@@ -487,9 +490,23 @@ class Curves:
     raw: dict  # avatar -> (T, n) per-frame controls, gaps filled
     crops: np.ndarray | None  # (T, S, S, 3) aligned crops (kept for the preview)
     times: dict = field(default_factory=dict)  # stage -> seconds
+    detected: np.ndarray | None = None  # (T,) bool: MediaPipe ran (else optical flow)
+    detect_every: int = 1
+    torch_threads: int = 1  # the encoder's threads while the tracker had its own core
 
     def __len__(self):
         return len(self.found)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    "torch's intra-op threads set to `n` inside the block, and put back after."
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
 
 
 def run_pipeline(
@@ -501,8 +518,10 @@ def run_pipeline(
     track_size: int | None = None,
     keep_crops: bool = True,
     progress: bool = True,
+    detect_every: int = 2,
 ) -> Curves:
-    """Decode → track → align → encode → decode controls, `batch` frames at a time. Tracking of
+    """Decode → track (MediaPipe on every `detect_every`-th frame of a video, optical flow between)
+    → align → encode → decode controls, `batch` frames at a time. Tracking of
     chunk i+1 runs in a worker thread while chunk i is encoded (MediaPipe and torch both release the
     GIL), so two cores are busy."""
     from freeavatar.animator import read_faces
@@ -523,14 +542,24 @@ def run_pipeline(
             if len(fr) == batch:
                 break
         times['decode'] += time.perf_counter() - t0
-        return track_frames(tracker, fr, S, face, track_size, times, source.name) if fr else None
+        return track_frames(follow, fr, S, face, track_size, times, source.name) if fr else None
 
-    out = {k: [] for k in ('found', 'n_faces', 'Z', 'bs', 'crops')}
+    out = {k: [] for k in ('found', 'n_faces', 'detected', 'Z', 'bs', 'crops')}
     raw = {a: [] for a in avatars}
     bar = tqdm(
         total=source.count, unit='frame', disable=not progress, desc='retarget', file=sys.stderr
     )
-    with FaceTracker(max_faces=max(4, face + 1)) as tracker, ThreadPoolExecutor(1) as pool:
+    # unrelated photos (an image or a folder) are never followed from one to the next
+    every = detect_every if source.kind in ('video', 'camera') else 1
+    # the tracking thread has a core of its own: torch gets the others (on two cores, 62 → 90
+    # frames/s on the demo clip; two torch threads beside MediaPipe fight for the same cores)
+    n_threads = min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
+    with (
+        FaceTracker(max_faces=max(4, face + 1)) as tracker,
+        ThreadPoolExecutor(1) as pool,
+        torch_threads(n_threads),
+    ):
+        follow = FlowTracker(tracker, every, face)
         fut = pool.submit(next_chunk)
         try:
             while (tr := fut.result()) is not None:
@@ -543,7 +572,8 @@ def run_pipeline(
                 times['encode'] += t1 - t0
                 times['animate'] += time.perf_counter() - t1
                 for k, v in zip(
-                    ('found', 'n_faces', 'Z', 'bs'), (tr.found, tr.n_faces, Z_, tr.blendshapes)
+                    ('found', 'n_faces', 'detected', 'Z', 'bs'),
+                    (tr.found, tr.n_faces, tr.detected, Z_, tr.blendshapes),
                 ):
                     out[k].append(v)
                 if keep_crops:
@@ -571,6 +601,9 @@ def run_pipeline(
         raw,
         np.concatenate(out['crops']) if keep_crops else None,
         times,
+        np.concatenate(out['detected']),
+        every,
+        n_threads,
     )
 
 # %% ../nbs/12_retarget.ipynb #a39ba5a0
@@ -621,8 +654,8 @@ def writable_dir(out) -> Path:
         raise InputError(out, f"output folder cannot be written ({e.strerror or e})") from None
 
 # %% ../nbs/12_retarget.ipynb #7fb27b941602401d91542211134fc71a
-def check_options(smooth, face, batch, track_size):
-    "Refuse a bad `--smooth`, `--face`, `--batch` or `--track-size` before any work."
+def check_options(smooth, face, batch, track_size, detect_every=1):
+    "Refuse a bad `--smooth`, `--face`, `--batch`, `--detect-every` or `--track-size` before work."
     if smooth not in SMOOTHERS:
         raise InputError(
             '--smooth', f"unknown smoothing {smooth!r}; choose {' or '.join(SMOOTHERS)}"
@@ -631,6 +664,10 @@ def check_options(smooth, face, batch, track_size):
         raise InputError('--face', f"expected a face index >= 0, got {face!r}")
     if not isinstance(batch, (int, np.integer)) or batch < 1:
         raise InputError('--batch', f"expected a batch size >= 1, got {batch!r}")
+    if isinstance(detect_every, bool) or not isinstance(detect_every, (int, np.integer)):
+        raise InputError('--detect-every', f"expected a whole number >= 1, got {detect_every!r}")
+    if detect_every < 1:
+        raise InputError('--detect-every', f"expected a whole number >= 1, got {detect_every!r}")
     if track_size is None:
         return
     if not isinstance(track_size, (int, np.integer)) or track_size < 64:
@@ -727,8 +764,11 @@ def write_curves(tmp: Path, formats, avs, curves: dict, cv: Curves, doc) -> tupl
     return files, skipped
 
 
-def speed_summary(times: dict, T: int, wall: float, setup: float, batch, track_size, n_avatars):
-    "ms/frame per stage, frames/s end to end and the MediaPipe landmarker's own ms/frame."
+def speed_summary(
+    times: dict, T: int, wall: float, setup: float, batch, track_size, n_avatars, tracking=None
+):
+    """ms/frame per stage, frames/s end to end and the MediaPipe landmarker's own ms/frame (over
+    every frame, those it skipped included)."""
     return {
         'ms_per_frame': {k: round(1000 * times.get(k, 0.0) / T, 3) for k in STAGES},
         'fps_end_to_end': round(T / wall, 2),
@@ -737,8 +777,8 @@ def speed_summary(times: dict, T: int, wall: float, setup: float, batch, track_s
         'setup_seconds': round(setup, 2),
         'batch': int(batch),
         'track_size': track_size,
-        'torch_threads': torch.get_num_threads(),
         'avatars': n_avatars,
+        **(tracking or {}),
     }
 
 # %% ../nbs/12_retarget.ipynb #22e88adb
@@ -759,13 +799,14 @@ def retarget(
     preview_size=128,
     smooth_params=None,
     fps=None,
+    detect_every=2,
 ) -> dict:
     """Video/image/folder/camera → control curves of each avatar → files in `out`; returns a
     JSON-able summary."""
     t_start = time.perf_counter()
     formats = check_formats(formats)
     neutral = parse_neutral(neutral)
-    check_options(smooth, face, batch, track_size)
+    check_options(smooth, face, batch, track_size, detect_every)
     out = Path(out)
     with staged_output(out) as tmp:
         src = open_source(input, max_frames, fps)
@@ -781,7 +822,9 @@ def retarget(
         names = check_avatars(avatars, animator)
         avs = [animator.avatars[animator.index(a)] for a in names]
         t_ready = time.perf_counter()
-        cv = run_pipeline(src, animator, names, face, batch, track_size, 'mp4' in formats, progress)
+        cv = run_pipeline(
+            src, animator, names, face, batch, track_size, 'mp4' in formats, progress, detect_every
+        )
         T = len(cv)
         times = dict(cv.times)
         if not cv.found.any():
@@ -799,7 +842,13 @@ def retarget(
         # files, into the temporary folder
         t0 = time.perf_counter()
         smoothing = {'method': smooth, **params}
-        meta = dict(face=face, track_size=track_size, smoothing=smoothing, neutral=neutral_info)
+        meta = dict(
+            face=face,
+            track_size=track_size,
+            detect_every=cv.detect_every,
+            smoothing=smoothing,
+            neutral=neutral_info,
+        )
         doc = lambda: animation_doc(
             cv, avs, curves, src.name, {**meta, 'models': model_info(animator, weights)}
         )
@@ -833,7 +882,20 @@ def retarget(
             for a in names
         },
         'lag_frames': {a: round(lag_frames(cv.raw[a], curves[a]), 2) for a in names},
-        'speed': speed_summary(times, T, wall, t_ready - t_start, batch, track_size, len(names)),
+        'speed': speed_summary(
+            times,
+            T,
+            wall,
+            t_ready - t_start,
+            batch,
+            track_size,
+            len(names),
+            {
+                'torch_threads': cv.torch_threads,
+                'detect_every': cv.detect_every,
+                'detections': int(cv.detected.sum()),
+            },
+        ),
     }
 
 # %% ../nbs/12_retarget.ipynb #262e608f
@@ -897,6 +959,13 @@ def _common_args(p: argparse.ArgumentParser):
         help="subtract this frame's controls (the actor at rest)",
     )
     p.add_argument('--batch', type=int, default=32, help='frames per chunk')
+    p.add_argument(
+        '--detect-every',
+        type=int,
+        default=2,
+        metavar='N',
+        help='run the face landmarker on every Nth frame of a video, optical flow between (1: all)',
+    )
     p.add_argument('--max-frames', type=int, default=None)
     p.add_argument(
         '--track-size',
@@ -938,6 +1007,7 @@ def _run_cli(args, input) -> int:
             max_frames=args.max_frames,
             progress=not args.quiet,
             track_size=args.track_size,
+            detect_every=args.detect_every,
         )
         if args.json:
             atomic_write(Path(args.json), lambda p: p.write_text(json.dumps(s, indent=1)))
