@@ -119,6 +119,7 @@ def cmd_train(args) -> int:
 def parser() -> argparse.ArgumentParser:
     "The argument parser of the `freeavatar` command and its subcommands."
     from freeavatar import retarget as R
+    from freeavatar import live as L
 
     p = argparse.ArgumentParser(
         prog='freeavatar', description='Video-driven facial animation transfer (FreeAvatar).'
@@ -139,6 +140,12 @@ def parser() -> argparse.ArgumentParser:
         'avatar',
     )
     R.add_retarget_args(s).set_defaults(fn=R.cmd_retarget)
+    s = sub.add_parser(
+        'live',
+        help='a camera (or --video clip --realtime) -> one avatar\'s controls streamed as VMC '
+        'blendshapes over UDP (OSC), and a CSV',
+    )
+    L.add_live_args(s).set_defaults(fn=L.cmd_live)
     s = sub.add_parser(
         'sheets', help="each avatar's rig sheet (PNG) and avatars.json (no weights needed)"
     )

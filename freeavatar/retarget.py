@@ -54,9 +54,16 @@ class Source:
 
 
 def _camera(index: int, max_frames, fps):
-    cap = cv2.VideoCapture(index)
-    if not cap.isOpened():
-        raise InputError(f"camera {index}", "cannot be opened")
+    # OpenCV's own warnings about a missing camera would bury our one-line error
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        cap = cv2.VideoCapture(index)
+        opened = cap.isOpened()
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+    if not opened:
+        raise InputError(f"camera {index}", "cannot be opened (no such camera, or it is in use)")
 
     def frames():
         try:
@@ -319,15 +326,20 @@ def timecode(i: int, fps: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}:{ff:02d}.000"
 
 
-def csv_text(controls: list[str], values: np.ndarray, fps: float, confidence: np.ndarray) -> str:
+def csv_text(
+    controls: list[str], values: np.ndarray, fps: float, confidence: np.ndarray, frames=None
+) -> str:
     """Live Link Face–style CSV: `Timecode,BlendShapeCount,<controls...>,frame,time,confidence`, one
     row a frame. BlendShapeCount is the number of control columns, which follow it directly, as in
-    Live Link Face's own files."""
+    Live Link Face's own files. `frames` numbers the rows (default 0, 1, ...; live mode skips the
+    frames it dropped)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator='\n')
     n = len(controls)
     w.writerow(['Timecode', 'BlendShapeCount', *controls, 'frame', 'time', 'confidence'])
-    for i, (row, c) in enumerate(zip(np.asarray(values, np.float32), confidence)):
+    values = np.asarray(values, np.float32)
+    frames = range(len(values)) if frames is None else frames
+    for i, row, c in zip(frames, values, confidence):
         w.writerow(
             [
                 timecode(i, fps),
