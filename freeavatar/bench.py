@@ -279,7 +279,7 @@ def live_section(anim, max_frames: int | None = None) -> dict:
     th.start()
     with tempfile.TemporaryDirectory(prefix='bench-live-') as d:
         src = open_source(fetch(DEMO_CLIP), max_frames)
-        s = live(src, d, port=rx.getsockname()[1], animator=anim, progress=False)
+        s = live(src, d, port=rx.getsockname()[1], animator=anim)
     th.join()
     rx.close()
     keys = ('latency_ms', 'dropped_frames', 'frames_read', 'frames_sent', 'fps', 'detect_every')

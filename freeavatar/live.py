@@ -20,7 +20,7 @@ from .retarget import load_animator, check_avatars, torch_threads
 
 # %% auto #0
 __all__ = ['VMC_PORT', 'vmc_bundle', 'read_vmc', 'VMCSender', 'Mailbox', 'Capture', 'latency_stats', 'live_source', 'write_live',
-           'live', 'add_live_args', 'cmd_live']
+           'frame_controls', 'stream', 'live_stats', 'live', 'add_live_args', 'cmd_live']
 
 # %% ../nbs/12b_live.ipynb #284dee5a
 VMC_PORT = 39539  # the VMC protocol's usual port (VSeeFace, Virtual Motion Capture)
@@ -184,65 +184,48 @@ def write_live(out: Path, avatar, rows: list, src: Source, stats: dict) -> dict:
     return {'csv': str(csv_path), 'json': str(json_path)}
 
 # %% ../nbs/12b_live.ipynb #9a672ec3
-def live(
-    source,
-    out='out/live',
-    avatar='human',
-    host='127.0.0.1',
-    port=VMC_PORT,
-    realtime=True,
-    weights=None,
-    animator=None,
-    detect_every=2,
-    face=0,
-    sender=None,
-    progress=True,
-) -> dict:
-    """Stream `avatar`'s controls from `source` (a `Source`, a video path or a camera index) as VMC
-    packets to `host:port`; writes `<avatar>.csv` and `live.json` into `out`; the summary."""
+def frame_controls(animator, name: str, follow: FlowTracker, frame, source: str):
+    "One RGB frame → the avatar's raw `(n,)` controls, or None when the face is not found."
     from freeavatar.animator import read_faces
 
-    src = source if isinstance(source, Source) else open_source(source)
-    animator = animator or load_animator(weights)
-    (name,) = check_avatars([avatar], animator)
-    av = animator.avatars[animator.index(name)]
-    sender = sender or VMCSender(host, port)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    S, n = animator.img_size, len(av.controls)
-    rows, last, stopped = [], np.zeros(n, np.float32), None
+    work, _ = fit(to_rgb(frame, source), WORK_SIZE)
+    face, _, _ = follow(work, source)
+    if face is None:
+        return None
+    crop = align_face(work, face, animator.img_size)[None]  # (1, S, S, 3)
+    feats, _ = read_faces(animator.encoder, crop, batch=1)
+    return animator.predict_features(feats, name)[0]
+
+
+def stream(cap: Capture, follow, animator, av, sender, src: Source) -> tuple[list, object]:
+    """Frames from `cap` → controls → packets, until the source ends or fails: (rows of `(frame,
+    controls, confidence, latency ms)`, why it stopped: None, 'interrupted' or an InputError)."""
+    rows, last = [], np.zeros(len(av.controls), np.float32)
     smooth = OneEuro(src.fps, **ONE_EURO)
-    cap = Capture(src, realtime)
-    t_start = time.perf_counter()
-    n_threads = min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
-    with FaceTracker(max_faces=max(4, face + 1)) as tracker, torch_threads(n_threads):
-        follow = FlowTracker(tracker, detect_every, face)
-        cap.start()
-        try:
-            while (item := cap.box.get()) is not None:
-                i, t_cap, frame = item
-                work, _ = fit(to_rgb(frame, f"{src.name} frame {i}"), WORK_SIZE)
-                f, _, _ = follow(work, f"{src.name} frame {i}")
-                if f is not None:
-                    feats, _ = read_faces(animator.encoder, align_face(work, f, S)[None], batch=1)
-                    raw = animator.predict_features(feats, name)[0]
-                    last = np.clip(smooth(raw), 0, 1).astype(np.float32)
-                sender.send(av.controls, last)
-                rows.append((i, last, float(f is not None), 1000 * (time.perf_counter() - t_cap)))
-            if cap.error is not None:
-                raise cap.error
-            if src.kind == 'camera' and (src.count is None or cap.read < src.count):
-                stopped = InputError(src.name, f"stopped delivering frames after {cap.read}")
-        except KeyboardInterrupt:
-            stopped = 'interrupted'
-        except InputError as e:
-            stopped = e
-        finally:
-            cap.stop()
-            wall = time.perf_counter() - t_start
-    stats = {
+    try:
+        while (item := cap.box.get()) is not None:
+            i, t_cap, frame = item
+            raw = frame_controls(animator, av.name, follow, frame, f"{src.name} frame {i}")
+            if raw is not None:  # without a face, the last controls again, confidence 0
+                last = np.clip(smooth(raw), 0, 1).astype(np.float32)
+            sender.send(av.controls, last)
+            rows.append((i, last, float(raw is not None), 1000 * (time.perf_counter() - t_cap)))
+        if cap.error is not None:
+            raise cap.error
+        if src.kind == 'camera' and (src.count is None or cap.read < src.count):
+            return rows, InputError(src.name, f"stopped delivering frames after {cap.read}")
+    except KeyboardInterrupt:
+        return rows, 'interrupted'
+    except InputError as e:
+        return rows, e
+    return rows, None
+
+
+def live_stats(src, av, sender, cap, follow, rows, wall: float, stopped) -> dict:
+    "The summary of a live run (what `live.json` holds besides the per-frame lists)."
+    return {
         'source': src.name,
-        'avatar': name,
+        'avatar': av.name,
         'to': getattr(sender, 'where', None),
         'realtime': cap.live,
         'frames_read': cap.read,
@@ -255,6 +238,42 @@ def live(
         'latency_ms': latency_stats([r[3] for r in rows]),
         'stopped': None if stopped is None else str(stopped),
     }
+
+
+def live(
+    source,
+    out='out/live',
+    avatar='human',
+    host='127.0.0.1',
+    port=VMC_PORT,
+    realtime=True,
+    weights=None,
+    animator=None,
+    detect_every=2,
+    face=0,
+    sender=None,
+) -> dict:
+    """Stream `avatar`'s controls from `source` (a `Source`, a video path or a camera index) as VMC
+    packets to `host:port`; writes `<avatar>.csv` and `live.json` into `out`; the summary."""
+    src = source if isinstance(source, Source) else open_source(source)
+    animator = animator or load_animator(weights)
+    (name,) = check_avatars([avatar], animator)
+    av = animator.avatars[animator.index(name)]
+    sender = sender or VMCSender(host, port)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cap = Capture(src, realtime)
+    t_start = time.perf_counter()
+    # the capture thread has a core of its own, as in `retarget.run_pipeline`
+    n_threads = min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
+    with FaceTracker(max_faces=max(4, face + 1)) as tracker, torch_threads(n_threads):
+        follow = FlowTracker(tracker, detect_every, face)
+        cap.start()
+        try:
+            rows, stopped = stream(cap, follow, animator, av, sender, src)
+        finally:
+            cap.stop()
+    stats = live_stats(src, av, sender, cap, follow, rows, time.perf_counter() - t_start, stopped)
     stats['files'] = write_live(out, av, rows, src, stats)
     if isinstance(stopped, InputError):
         raise stopped
