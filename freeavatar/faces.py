@@ -354,6 +354,7 @@ class FlowTracker:
         self.seconds = 0.0  # time spent in MediaPipe
 
     def detect(self, image, source) -> tuple[Face | None, int, bool]:
+        "Run the landmarker on `image` and restart the track from what it finds."
         t0 = time.perf_counter()
         faces = self.tracker(image, source)
         self.seconds += time.perf_counter() - t0
@@ -378,6 +379,7 @@ class FlowTracker:
         return M
 
     def __call__(self, image, source='frame') -> tuple[Face | None, int, bool]:
+        "The face in the next frame of the sequence: detected when due or lost, else followed."
         rgb = to_rgb(image, source)
         prev_gray, self.gray = self.gray, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         due = self.since + 1 >= self.every

@@ -76,6 +76,7 @@ class VMCSender:
         self.sent = 0
 
     def send(self, names, values):
+        "Send one frame's bundle; a send the network refuses is an InputError naming the host."
         try:
             self.sock.sendto(vmc_bundle(names, values), self.addr)
         except OSError as e:
@@ -83,6 +84,7 @@ class VMCSender:
         self.sent += 1
 
     def close(self):
+        "Close the socket."
         self.sock.close()
 
 # %% ../nbs/12b_live.ipynb #c3d6361a
@@ -94,6 +96,7 @@ class Mailbox:
         self.cond = threading.Condition()
 
     def put(self, item) -> None:
+        "Hand over `item`, replacing an untaken one (or, with `block`, waiting until it is taken)."
         with self.cond:
             while self.block and self.item is not None and not self.closed:
                 self.cond.wait()
@@ -111,6 +114,7 @@ class Mailbox:
             return item
 
     def close(self):
+        "No more items: `get` returns what is left, then None."
         with self.cond:
             self.closed = True
             self.cond.notify_all()
@@ -128,6 +132,7 @@ class Capture(threading.Thread):
         self.read, self.error, self.halt = 0, None, threading.Event()
 
     def run(self):
+        "The thread: read, pace, hand over; keep any error for the consumer; close the mailbox."
         t0 = time.perf_counter()
         try:
             for i, frame in enumerate(self.source.frames()):
@@ -143,6 +148,7 @@ class Capture(threading.Thread):
             self.box.close()
 
     def stop(self):
+        "Stop reading at the next frame and close the mailbox."
         self.halt.set()
         self.box.close()
 
