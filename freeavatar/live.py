@@ -5,18 +5,16 @@
 # %% ../nbs/12b_live.ipynb #8ef7a6b6
 from __future__ import annotations
 import json
-import os
 import socket
 import sys
 import threading
 import time
 from pathlib import Path
 import numpy as np
-import torch
 from .core import InputError, atomic_write
 from .faces import FaceTracker, FlowTracker, align_face, to_rgb
 from .retarget import Source, open_source, fit, WORK_SIZE, OneEuro, ONE_EURO, csv_text
-from .retarget import load_animator, check_avatars, torch_threads
+from .retarget import load_animator, check_avatars, torch_threads, encoder_threads
 
 # %% auto #0
 __all__ = ['VMC_PORT', 'vmc_bundle', 'read_vmc', 'VMCSender', 'Mailbox', 'Capture', 'latency_stats', 'live_source', 'write_live',
@@ -271,8 +269,7 @@ def live(
     cap = Capture(src, realtime)
     t_start = time.perf_counter()
     # the capture thread has a core of its own, as in `retarget.run_pipeline`
-    n_threads = min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
-    with FaceTracker(max_faces=max(4, face + 1)) as tracker, torch_threads(n_threads):
+    with FaceTracker(max_faces=max(4, face + 1)) as tracker, torch_threads(encoder_threads()):
         follow = FlowTracker(tracker, detect_every, face)
         cap.start()
         try:

@@ -33,9 +33,9 @@ __all__ = ['IMAGE_EXTS', 'WORK_SIZE', 'SMOOTHERS', 'ONE_EURO', 'FORMATS', 'STAGE
            'Tracked', 'track_frames', 'OneEuro', 'smooth_curves', 'jitter', 'lag_frames', 'fill_missing',
            'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'timecode', 'csv_text', 'bar_strip',
            'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info', 'Curves',
-           'torch_threads', 'run_pipeline', 'check_formats', 'check_avatars', 'writable_dir', 'check_options',
-           'staged_output', 'apply_neutral', 'animation_doc', 'write_curves', 'speed_summary', 'retarget', 'demo',
-           'summary_text', 'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
+           'torch_threads', 'encoder_threads', 'run_pipeline', 'check_formats', 'check_avatars', 'writable_dir',
+           'check_options', 'staged_output', 'apply_neutral', 'animation_doc', 'write_curves', 'speed_summary',
+           'retarget', 'demo', 'summary_text', 'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
 
 # %% ../nbs/12_retarget.ipynb #b65da6bd
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
@@ -521,6 +521,11 @@ def torch_threads(n: int):
         torch.set_num_threads(before)
 
 
+def encoder_threads() -> int:
+    "torch threads for the encoder while a tracking thread has a core of its own: cores - 1 (≥ 1)."
+    return min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
+
+
 def run_pipeline(
     source: Source,
     animator,
@@ -565,7 +570,7 @@ def run_pipeline(
     every = detect_every if source.kind in ('video', 'camera') else 1
     # the tracking thread has a core of its own: torch gets the others (on two cores, 62 → 90
     # frames/s on the demo clip; two torch threads beside MediaPipe fight for the same cores)
-    n_threads = min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
+    n_threads = encoder_threads()
     with (
         FaceTracker(max_faces=max(4, face + 1)) as tracker,
         ThreadPoolExecutor(1) as pool,
