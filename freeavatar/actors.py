@@ -623,6 +623,7 @@ class FaceSet:
         return len(self.images)
 
     def subset(self, idx):
+        "The rows `idx` (indices, slice or boolean mask) of every field, as a new FaceSet."
         return FaceSet(*(getattr(self, k)[idx] for k in FIELDS))
 
 
@@ -778,14 +779,17 @@ class DataConfig(Config):
 
     @classmethod
     def tiny(cls):
+        "The test preset: 64 px crops, 200 actors, 90 avatar renders, 90 held-out actors."
         return cls(size=64, n_actors=200, n_avatars=90, n_heldout=90)
 
     @classmethod
     def cpu(cls):
+        "The 2-core CPU preset: the defaults (112 px; 4000 actors, 1500 avatars, 800 held out)."
         return cls()
 
     @classmethod
     def paper(cls):
+        "The published scale: 224 px; 100,000 actors, 30,000 avatars, 5000 held out; augment 1."
         return cls(size=224, n_actors=100_000, n_avatars=30_000, n_heldout=5000, augment=1.0)
 
 

@@ -37,6 +37,7 @@ class Asset:
 
     @property
     def requirement(self):
+        "The pip requirement that pins the wheel: `package==version`."
         return f"{self.package}=={self.version}"
 
 

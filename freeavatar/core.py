@@ -58,6 +58,7 @@ class Config:
 
     @classmethod
     def preset(cls, name: str):
+        "`cls.<name>()` for a name in PRESETS ('tiny', 'cpu', 'paper'); InputError for any other."
         if name not in PRESETS or not hasattr(cls, name):
             raise InputError(
                 None,
@@ -66,10 +67,12 @@ class Config:
         return getattr(cls, name)()
 
     def to_dict(self) -> dict:
+        "The fields as a plain dict, plus `_class`: the class name `from_dict` checks."
         return {'_class': type(self).__name__, **asdict(self)}
 
     @classmethod
     def from_dict(cls, d: dict):
+        "The config `to_dict` wrote; InputError if `_class` is another class or a key is unknown."
         d = dict(d)
         name = d.pop('_class', cls.__name__)
         if name != cls.__name__:

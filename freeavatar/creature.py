@@ -102,6 +102,7 @@ class CreatureAvatar(Avatar):
         }
 
     def meshes(self, c):
+        "The 8 controls `c` -> shell, lenses with shutters and visor bars, grille, antenna, bulb."
         sl, sr, go, gg, gs, vt, ad, ag = map(float, c)
         z = 5.2
         ms = []

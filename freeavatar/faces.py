@@ -163,19 +163,23 @@ class Face:
 
     @property
     def box(self):
+        "Bounding box `(x0, y0, x1, y1)` of the landmarks, in pixels."
         (x0, y0), (x1, y1) = self.landmarks[:, :2].min(0), self.landmarks[:, :2].max(0)
         return x0, y0, x1, y1
 
     @property
     def area(self):
+        "Area of `box` in square pixels (the tracker sorts faces by it, largest first)."
         x0, y0, x1, y1 = self.box
         return float((x1 - x0) * (y1 - y0))
 
     @property
     def pose(self):
+        "`(yaw, pitch, roll)` in degrees from `matrix` (see `pose_from_matrix`)."
         return pose_from_matrix(self.matrix)
 
     def scores(self) -> dict[str, float]:
+        "The 52 blendshape scores as `{name: score}`, names from BLENDSHAPES."
         return dict(zip(BLENDSHAPES, map(float, self.blendshapes)))
 
 # %% ../nbs/03_faces.ipynb #e30cae07
@@ -204,6 +208,7 @@ class FaceTracker:
             raise InputError(path, f"not a usable face-landmarker model ({e})") from None
 
     def __call__(self, image, source='image') -> list[Face]:
+        "Faces in `image` (anything `to_rgb` takes; `source` names it in errors), largest first."
         import mediapipe as mp
 
         rgb = to_rgb(image, source)
@@ -220,6 +225,7 @@ class FaceTracker:
         return sorted(faces, key=lambda f: -f.area)
 
     def close(self):
+        "Release the landmarker; safe to call more than once."
         if getattr(self, '_lm', None) is not None:
             self._lm.close()
             self._lm = None
@@ -284,6 +290,7 @@ class Track:
 
     @property
     def missing(self) -> int:
+        "Number of frames in which no face was found."
         return int((~self.found).sum())
 
 

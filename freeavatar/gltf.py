@@ -88,10 +88,12 @@ class MorphMesh:
     frozen: list = field(default_factory=list)
 
     def weights(self, c) -> np.ndarray:
+        "Controls `c` (..., n) -> morph weights (..., n): 0 at `lo`, 1 at `hi`."
         return (np.asarray(c, np.float32) - self.lo) / (self.hi - self.lo)
 
     # (..., N, 3)
     def at(self, c) -> np.ndarray:
+        "Controls `c` (..., n) -> vertices (..., N, 3): `verts` plus the weighted targets."
         return self.verts + np.tensordot(self.weights(c), self.targets, 1)
 
 # %% ../nbs/12a_gltf.ipynb #0bda149b
@@ -177,6 +179,7 @@ class GlbBuffer:
     def add(
         self, a: np.ndarray, type: str = 'SCALAR', target: int | None = None, bounds: bool = False
     ) -> int:
+        "Append `a` (little-endian, 4-byte aligned) in a bufferView of its own -> accessor index."
         a = np.ascontiguousarray(a, a.dtype.newbyteorder('<'))
         assert a.shape[1:] == (() if type == 'SCALAR' else (WIDTH[type],)), (a.shape, type)
         self.data += b'\0' * (-len(self.data) % 4)

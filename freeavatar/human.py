@@ -112,6 +112,7 @@ class HumanAvatar(Avatar):
         self.camera, self.regions = Camera(extent=11.5, center=(0, -0.5, 0)), HUMAN_REGIONS
 
     def meshes(self, c):
+        "The 25 ARKit weights `c` -> [textured skin, two eyeballs, four mouth-interior parts]."
         verts = self.base + (c @ self._dmat).reshape(-1, 3)
         i = EXPRESSIONS.index
         skin = Mesh(

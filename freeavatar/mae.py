@@ -55,6 +55,7 @@ class MAEConfig(Config):
 
     @classmethod
     def tiny(cls):
+        "The test preset: 64 px, a 2-block 64-wide encoder, conv stem (8, 16), 1 epoch of 16."
         return cls(
             img_size=64,
             patch=16,
@@ -73,10 +74,12 @@ class MAEConfig(Config):
     # the masked convolutional stem (measured below)
     @classmethod
     def cpu(cls):
+        "The 2-core CPU preset: the defaults with a masked conv stem (16, 32, 64), 4 blocks not 6."
         return cls(conv=(16, 32, 64), depth=4)
 
     @classmethod
     def paper(cls):
+        "MAE's ViT-B/16: 224 px, 768 wide, 12 blocks, 512-wide 8-block decoder, 400 epochs of 256."
         return cls(
             img_size=224,
             patch=16,
@@ -93,6 +96,7 @@ class MAEConfig(Config):
 
     @property
     def grid(self) -> int:
+        "Patches per side: `img_size // patch`."
         return self.img_size // self.patch
 
 # %% ../nbs/07_mae.ipynb #68a5517b
@@ -176,6 +180,7 @@ class ConvPatchEmbed(nn.Module):
         return self.proj(self.convs(x).flatten(1)).view(B, K, -1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "(B, 3, H, W) -> tokens (B, L, dim), each patch through the CNN"
         return self.embed_cells(self.cells(x))
 
 # %% ../nbs/07_mae.ipynb #7304a7c7
@@ -187,6 +192,7 @@ class ChannelNorm(nn.Module):
         self.ln = nn.LayerNorm(c)
 
     def forward(self, x):
+        "(B, C, H, W) -> the same shape, each pixel's C channels normalised"
         return self.ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 
@@ -356,6 +362,7 @@ class MAE(nn.Module):
         return (loss * mask).sum() / mask.sum()
 
     def forward(self, imgs, generator=None):
+        "imgs (B, 3, S, S) -> loss, predictions (B, L, p*p*3), mask (B, L) 1 = removed"
         x, mask, ids = self.encoder.forward_features(imgs, self.cfg.mask_ratio, generator)
         pred = self.forward_decoder(x, ids)
         return self.forward_loss(imgs, pred, mask), pred, mask

@@ -102,14 +102,17 @@ class RendererConfig(Config):
 
     @classmethod
     def tiny(cls):
+        "The test preset: 32 px, channels (32, 16, 8, 8), 48 + 12 renders, 4 steps of 8."
         return cls(size=32, channels=(32, 16, 8, 8), n_train=48, n_heldout=12, steps=4, batch=8)
 
     @classmethod
     def cpu(cls):
+        "The 2-core CPU preset: the defaults (64 px, channels 128..8, 3000 renders, 1000 steps)."
         return cls()
 
     @classmethod
     def paper(cls):
+        "The published size: 256 px, channels 512..16, 30,000 + 1000 renders, 40,000 steps of 64."
         return cls(
             size=256,
             channels=(512, 256, 256, 128, 64, 32, 16),
@@ -147,6 +150,7 @@ class NeuralRenderer(nn.Module):
         self.to_rgb = nn.Conv2d(C[-1], 3, 3, padding=1)
 
     def forward(self, c: torch.Tensor) -> torch.Tensor:
+        "controls (B, n) -> image (B, 3, S, S) in [0, 1]: a 4 x 4 seed, doubled each stage"
         x = self.fc(c).view(len(c), self.cfg.channels[0], 4, 4)  # (B, C0, 4, 4)
         return torch.sigmoid(self.to_rgb(self.stages(x)))  # (B, 3, S, S)
 

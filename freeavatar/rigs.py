@@ -324,6 +324,7 @@ class MouthInterior:
     def meshes(
         self, jaw_deg: float, jaw_x: float, funnel: float = 0.0, part: int = 4
     ) -> list[Mesh]:
+        "[cavity, upper teeth, lower teeth, tongue]; the last two turn `jaw_deg` and shift `jaw_x`."
         (_, my, mz), w = self.center, self.width
         cav = sheet(-3 * w / 1.7, 3 * w / 1.7, my - 3, my + 1.5, mz - 2.2, 2)
         ut = sheet(-w, w, my - 0.25, my + 0.6, mz - 0.55 - 0.9 * funnel, 9, 0.12)
@@ -359,6 +360,7 @@ class Rig:
 
     @property
     def names(self) -> list[str]:
+        "Control names, in rig order."
         return [c.name for c in self.controls]
 
     def __len__(self):
@@ -407,9 +409,11 @@ class Avatar:
 
     @property
     def controls(self) -> list[str]:
+        "The rig's control names, in order."
         return self.rig.names
 
     def meshes(self, c: np.ndarray) -> list[Mesh]:
+        "Control vector `c` `(n,)`, as `rig.check` returns it -> the meshes to render."
         raise NotImplementedError
 
     def _semantic(self, e: np.ndarray) -> np.ndarray:
@@ -462,9 +466,11 @@ class Avatar:
         )
 
     def eye_boxes(self, size):
+        "Pixel boxes `[left, right]` of the eye regions in a frontal render of `size`."
         return [self.region_box('eye_L', size), self.region_box('eye_R', size)]
 
     def mouth_box(self, size):
+        "Pixel box `(x0, y0, x1, y1)` of the mouth region in a frontal render of `size`."
         return self.region_box('mouth', size)
 
     def __repr__(self):

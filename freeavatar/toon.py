@@ -109,6 +109,7 @@ class ToonAvatar(Avatar):
         return np.array([w[k] for k in EXPRESSIONS], np.float32)
 
     def meshes(self, c):
+        "The 9 toon controls `c` -> cel-shaded skin (weights from `expression`), eyes, mouth."
         w = self.expression(c)
         verts = self.base + (w @ self._dmat).reshape(-1, 3)
         skin = Mesh(

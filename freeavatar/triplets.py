@@ -94,6 +94,7 @@ class Triplets:
         return len(self.idx)
 
     def counts(self) -> dict:
+        "Triplets of each FEC type: `{'one-class': n1, 'two-class': n2, 'three-class': n3}`."
         return {TYPE_NAMES[t]: int((self.type == t).sum()) for t in (1, 2, 3)}
 
 
