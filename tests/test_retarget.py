@@ -14,16 +14,12 @@ import torch
 from freeavatar.assets import fetch
 from freeavatar.core import InputError, set_seed
 from freeavatar.faces import read_frame
+from freeavatar.smoothing import OneEuro, jitter, lag_frames, smooth_curves, ONE_EURO
 from freeavatar.retarget import (
-    OneEuro,
-    jitter,
-    lag_frames,
-    smooth_curves,
     retarget,
     add_retarget_args,
     cmd_retarget,
     add_demo_args,
-    ONE_EURO,
     STAGES,
 )
 
