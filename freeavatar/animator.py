@@ -196,6 +196,7 @@ class Rows:
     # (N, 25) expression (exact for renders and actors, MediaPipe's for real frames)
     E: np.ndarray
     images: np.ndarray | None = None
+    domain: np.ndarray | None = None  # (N,) where each face came from (a real frame: its clip)
 
     def __len__(self):
         return len(self.F)
@@ -288,6 +289,7 @@ def face_rows(
         np.zeros((len(ds), 0), np.float32),
         ds.expr,
         ds.images if keep_images else None,
+        ds.domain,
     )
 
 

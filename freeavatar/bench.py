@@ -202,7 +202,6 @@ def real_agreement(anim, real, clips: np.ndarray) -> dict:
 def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
     "Rig error on held-out actors against the landmark and constant baselines, and real-clip r."
     from freeavatar.actors import DataConfig
-    from freeavatar.actors import make_dataset
     from freeavatar.animator import face_rows, evaluate_animator
 
     dc = DataConfig.preset(man['preset'] if man['preset'] in ('tiny', 'cpu', 'paper') else 'cpu')
@@ -215,7 +214,6 @@ def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = Non
         keep_images=True,
     )
     real = face_rows(anim.encoder, 'real', 'heldout', None, dc)
-    clips = make_dataset('real', 'heldout', None, anim.img_size, dc.seed).domain
     const = {
         k: np.array(v, np.float32)
         for k, v in (man['metrics'].get('constant_controls') or {}).items()
@@ -237,7 +235,7 @@ def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = Non
             v >= TARGETS['readable_r'] for v in ev['rig']['human']['r'].values() if np.isfinite(v)
         ),
     }
-    out |= real_agreement(anim, real, clips)
+    out |= real_agreement(anim, real, real.domain)
     for a, v in out['constant_rig_mae'].items():
         if v is None:
             reasons[f'retarget.constant_rig_mae.{a}'] = "the manifest records no constant baseline"
