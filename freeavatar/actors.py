@@ -31,8 +31,9 @@ __all__ = ['REAL_FACES', 'LIP_OUTER', 'LIP_INNER', 'N_PROCEDURAL', 'SKIN_TONES',
            'FLAG_BLUR', 'FLAG_NOISE', 'FLAG_JPEG', 'REAL_CLIPS', 'DATASET_VERSION', 'FIELDS', 'faces_tiled', 'sim3',
            'neutral_shape', 'neutral_lips', 'Identity', 'real_identities', 'is_heldout_procedural',
            'procedural_identity', 'identity_bank', 'identity_ids', 'real_expression_pool', 'sample_expressions',
-           'to_shared', 'sample_shared', 'render_actor', 'real_frames', 'FaceSet', 'dataset_path', 'make_dataset',
-           'DataConfig', 'build_datasets', 'actor_throughput']
+           'to_shared', 'sample_shared', 'actor_pose', 'lit_render', 'photo_nuisances', 'jittered', 'camera_nuisances',
+           'render_actor', 'real_frames', 'FaceSet', 'dataset_path', 'make_dataset', 'DataConfig', 'build_datasets',
+           'actor_throughput']
 
 # %% ../nbs/05_actors.ipynb #fa4950b9
 REAL_FACES = [  # (id, name, asset, frame, or face index from the left in a photo, held out?)
@@ -485,6 +486,65 @@ def _occlude(img, rng, eyes_xy):
     return img
 
 
+def actor_pose(rng: np.random.Generator, k: float, pose=None) -> np.ndarray:
+    "Head pose (yaw, pitch, roll) in degrees: `pose` if given, else drawn at strength `k`."
+    if pose is None:
+        pose = rng.uniform(-25, 25, 3) * [1, 0.7, 0.6] * k if k > 0 else (0, 0, 0)
+    return np.asarray(pose, np.float32)
+
+
+def lit_render(
+    actor, e: np.ndarray, R: int, pose, rng: np.random.Generator, k: float
+) -> np.ndarray:
+    "`uint8 (R, R, 3)` render of `actor` with light, background and gain drawn at strength `k`."
+    if k <= 0:
+        return actor.render(
+            e, size=R, pose=tuple(pose), background=(0.5, 0.5, 0.5), light=None, gain=1.0
+        )
+    light = rng.normal([-0.35, 0.45, 0.82], 0.35 * k)
+    background = _background(rng, R, k)
+    gain = float(1 + rng.uniform(-0.25, 0.2) * k)
+    return actor.render(e, size=R, pose=tuple(pose), background=background, light=light, gain=gain)
+
+
+def photo_nuisances(img, xy: np.ndarray, rng, k: float) -> tuple[np.ndarray, int]:
+    "Colour cast and (sometimes) an occluder over an eye of the render: (image, flags)."
+    img = np.clip(img.astype(np.float32) * (1 + rng.uniform(-0.15, 0.15, 3) * k), 0, 255).astype(
+        np.uint8
+    )
+    if rng.random() >= 0.3 * k:
+        return img, 0
+    eyes_xy = np.stack([xy[[33, 133]].mean(0), xy[[362, 263]].mean(0)])
+    return _occlude(np.ascontiguousarray(img), rng, eyes_xy), FLAG_OCCLUDED
+
+
+def jittered(M: np.ndarray, rng, k: float, size: int) -> np.ndarray:
+    "The crop transform `M` (2, 3) turned, scaled and shifted a little, as a face tracker would."
+    a, s = math.radians(rng.uniform(-5, 5) * k), 1 + rng.uniform(-0.05, 0.05) * k
+    J = np.array([[s * math.cos(a), -s * math.sin(a)], [s * math.sin(a), s * math.cos(a)]])
+    c = np.array([size / 2, size / 2])
+    shift = J @ (M[:, 2] - c) + c + rng.uniform(-0.04, 0.04, 2) * k * size
+    return np.hstack([J @ M[:, :2], shift[:, None]]).astype(np.float32)
+
+
+def camera_nuisances(crop, rng, k: float) -> tuple[np.ndarray, int]:
+    "Blur, sensor noise and JPEG, each by chance at strength `k`: (crop, flags)."
+    flags = 0
+    if rng.random() < 0.3 * k:
+        crop = cv2.GaussianBlur(crop, (0, 0), rng.uniform(0.5, 1.5))
+        flags |= FLAG_BLUR
+    if rng.random() < 0.4 * k:
+        noise = rng.normal(0, rng.uniform(2, 8), crop.shape)
+        crop = np.clip(crop + noise, 0, 255).astype(np.uint8)
+        flags |= FLAG_NOISE
+    if rng.random() < 0.4 * k:
+        quality = int(rng.integers(30, 95))
+        jpeg = cv2.imencode('.jpg', crop, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+        crop = cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED)
+        flags |= FLAG_JPEG
+    return crop, flags
+
+
 def render_actor(
     identity_id: int,
     e,
@@ -500,70 +560,25 @@ def render_actor(
     actor = _actor(identity_id)
     e = expression_vector(e)
     k = float(augment)
-    aug = k > 0
     if not 0 <= k <= 1:
         raise InputError('augment', f"strength must be in [0, 1], got {k}")
-    pose = np.asarray(
-        pose
-        if pose is not None
-        else (rng.uniform(-25, 25, 3) * [1, 0.7, 0.6] * k if aug else (0, 0, 0)),
-        np.float32,
-    )
-    R = int(size * 1.5)
-    flags = 0
-    light = rng.normal([-0.35, 0.45, 0.82], 0.35 * k) if aug else None
-    img = actor.render(
-        e,
-        size=R,
-        pose=tuple(pose),
-        background=_background(rng, R, k) if aug else (0.5, 0.5, 0.5),
-        light=light,
-        gain=float(1 + rng.uniform(-0.25, 0.2) * k) if aug else 1.0,
-    )
+    pose = actor_pose(rng, k, pose)
+    R = int(size * 1.5)  # rendered larger, then aligned down to `size`
+    img = lit_render(actor, e, R, pose, rng, k)
     verts = actor.base + (e @ actor._dmat).reshape(-1, 3)
     xy, _ = actor.camera.project(verts, R, tuple(pose))
-    if aug:
-        img = np.clip(
-            img.astype(np.float32) * (1 + rng.uniform(-0.15, 0.15, 3) * k), 0, 255
-        ).astype(np.uint8)
-        if rng.random() < 0.3 * k:
-            img = _occlude(
-                np.ascontiguousarray(img),
-                rng,
-                np.stack([xy[[33, 133]].mean(0), xy[[362, 263]].mean(0)]),
-            )
-            flags |= FLAG_OCCLUDED
+    flags = 0
+    if k > 0:
+        img, flags = photo_nuisances(img, xy, rng, k)
     M = similarity_transform(xy[RIGID], crop_template(size)[RIGID])
-    if aug:  # crop jitter
-        a, s = math.radians(rng.uniform(-5, 5) * k), 1 + rng.uniform(-0.05, 0.05) * k
-        J = np.array([[s * math.cos(a), -s * math.sin(a)], [s * math.sin(a), s * math.cos(a)]])
-        c = np.array([size / 2, size / 2])
-        M = np.hstack(
-            [
-                J @ M[:, :2],
-                (J @ (M[:, 2] - c) + c + rng.uniform(-0.04, 0.04, 2) * k * size)[:, None],
-            ]
-        ).astype(np.float32)
+    if k > 0:
+        M = jittered(M, rng, k, size)
     crop = cv2.warpAffine(
         img, M, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
     )
-    if aug:
-        if rng.random() < 0.3 * k:
-            crop = cv2.GaussianBlur(crop, (0, 0), rng.uniform(0.5, 1.5))
-            flags |= FLAG_BLUR
-        if rng.random() < 0.4 * k:
-            crop = np.clip(crop + rng.normal(0, rng.uniform(2, 8), crop.shape), 0, 255).astype(
-                np.uint8
-            )
-            flags |= FLAG_NOISE
-        if rng.random() < 0.4 * k:
-            crop = cv2.imdecode(
-                cv2.imencode('.jpg', crop, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 95))])[
-                    1
-                ],
-                cv2.IMREAD_UNCHANGED,
-            )
-            flags |= FLAG_JPEG
+    if k > 0:
+        crop, more = camera_nuisances(crop, rng, k)
+        flags |= more
     return crop, pose, flags
 
 # %% ../nbs/05_actors.ipynb #4632c818

@@ -101,73 +101,64 @@ class CreatureAvatar(Avatar):
             'top': (-7, 7, 6.3, 15.5, 4),
         }
 
-    def meshes(self, c):
-        "The 8 controls `c` -> shell, lenses with shutters and visor bars, grille, antenna, bulb."
-        sl, sr, go, gg, gs, vt, ad, ag = map(float, c)
-        z = 5.2
-        ms = []
-        ms.append(flat(*self.shell, (0.55, 0.62, 0.68), 1, 0.45, 0.6))
-        for s, shut, part in ((1, sl, 2), (-1, sr, 3)):
-            ctr = np.array([3.1 * s, 2.2, z], np.float32)
-            ms.append(flat(*disc(ctr, 1.9, z=0), (0.12, 0.12, 0.14), part, 1, 0))
-            ms.append(flat(*disc(ctr + [0, 0, 0.05], 1.45), (0.3, 0.95, 0.9), part, 1, 0))
-            ms.append(flat(*disc(ctr + [0, 0, 0.1], 0.5), (0.05, 0.3, 0.35), part, 1, 0))
-            if shut > 0:
-                top = 2.2 + 1.5
-                ms.append(
-                    flat(
-                        *quad(
-                            [3.1 * s - 1.7, top, z + 0.2],
-                            [3.1 * s + 1.7, top, z + 0.2],
-                            [3.1 * s + 1.7, top - 3.0 * shut, z + 0.2],
-                            [3.1 * s - 1.7, top - 3.0 * shut, z + 0.2],
-                        ),
-                        (0.35, 0.37, 0.42),
-                        part,
-                        0.9,
-                        0,
-                    )
-                )
-            inner = np.array([3.1 * s - 2.1 * s, 4.9 - 1.1 * vt])
-            outer = np.array([3.1 * s + 2.1 * s, 4.9 + 0.4 * vt])
-            ms.append(flat(*bar(inner, outer, 0.45, z + 0.15), (0.9, 0.6, 0.15), part, 0.9, 0.1))
-        h = 1.4 + 2.4 * go
-        my = -4.2
-        ms.append(
-            flat(
-                *quad(
-                    [-3.6, my - h / 2, z],
-                    [3.6, my - h / 2, z],
-                    [3.6, my + h / 2, z],
-                    [-3.6, my + h / 2, z],
-                ),
-                (0.05, 0.05, 0.07),
-                4,
-                1,
-                0,
+    Z = 5.2  # depth of the face plate
+
+    def _lens(self, s: int, shut: float, part: int, tilt: float) -> list:
+        "One eye (`s` 1: left, -1: right): lens rings, the shutter closed to `shut`, the visor bar."
+        z = self.Z
+        ctr = np.array([3.1 * s, 2.2, z], np.float32)
+        ms = [
+            flat(*disc(ctr, 1.9, z=0), (0.12, 0.12, 0.14), part, 1, 0),
+            flat(*disc(ctr + [0, 0, 0.05], 1.45), (0.3, 0.95, 0.9), part, 1, 0),
+            flat(*disc(ctr + [0, 0, 0.1], 0.5), (0.05, 0.3, 0.35), part, 1, 0),
+        ]
+        if shut > 0:
+            top, x0, x1 = 2.2 + 1.5, 3.1 * s - 1.7, 3.1 * s + 1.7
+            low = top - 3.0 * shut
+            plate = quad(
+                [x0, top, z + 0.2], [x1, top, z + 0.2], [x1, low, z + 0.2], [x0, low, z + 0.2]
             )
+            ms.append(flat(*plate, (0.35, 0.37, 0.42), part, 0.9, 0))
+        inner = np.array([3.1 * s - 2.1 * s, 4.9 - 1.1 * tilt])
+        outer = np.array([3.1 * s + 2.1 * s, 4.9 + 0.4 * tilt])
+        ms.append(flat(*bar(inner, outer, 0.45, z + 0.15), (0.9, 0.6, 0.15), part, 0.9, 0.1))
+        return ms
+
+    def _grille(self, opening: float, grin: float, sulk: float) -> list:
+        "The mouth: a dark slot `opening` tall, four bars bent up by `grin` and down by `sulk`."
+        z, my = self.Z, -4.2
+        h = 1.4 + 2.4 * opening
+        slot = quad(
+            [-3.6, my - h / 2, z], [3.6, my - h / 2, z], [3.6, my + h / 2, z], [-3.6, my + h / 2, z]
         )
+        ms = [flat(*slot, (0.05, 0.05, 0.07), 4, 1, 0)]
         for k in range(4):
             yb = my - h / 2 + h * (k + 0.5) / 4
             xs = np.linspace(-3.3, 3.3, 9)
-            bend = (gg - gs) * 1.1 * (xs / 3.3) ** 2
+            bend = (grin - sulk) * 1.1 * (xs / 3.3) ** 2
             pts = np.stack([xs, yb + bend], 1)
             for p, q in zip(pts[:-1], pts[1:]):
                 ms.append(flat(*bar(p, q, 0.28, z + 0.1), (0.75, 0.78, 0.8), 4, 0.9, 0.1))
-        droop = math.radians(110 * ad)
-        base = np.array([0.0, 8.6])
-        tip = base + 4.0 * np.array([-math.sin(droop), math.cos(droop)])
-        ms.append(flat(*bar(base, tip, 0.5, 4.2), (0.4, 0.42, 0.45), 5, 0.8, 0.2))
-        ms.append(
-            flat(
-                *disc(np.array([*tip, 4.3], np.float32), 0.7 + 0.5 * ag),
-                (0.45 + 0.55 * ag, 0.15 + 0.8 * ag, 0.1 + 0.3 * ag),
-                5,
-                1,
-                0,
-            )
-        )
         return ms
+
+    def _antenna(self, droop: float, glow: float) -> list:
+        "The antenna, drooped by `droop` (1: 110 degrees), and its bulb, lit by `glow`."
+        a = math.radians(110 * droop)
+        base = np.array([0.0, 8.6])
+        tip = base + 4.0 * np.array([-math.sin(a), math.cos(a)])
+        bulb = disc(np.array([*tip, 4.3], np.float32), 0.7 + 0.5 * glow)
+        return [
+            flat(*bar(base, tip, 0.5, 4.2), (0.4, 0.42, 0.45), 5, 0.8, 0.2),
+            flat(*bulb, (0.45 + 0.55 * glow, 0.15 + 0.8 * glow, 0.1 + 0.3 * glow), 5, 1, 0),
+        ]
+
+    def meshes(self, c):
+        "The 8 controls `c` -> shell, lenses with shutters and visor bars, grille, antenna, bulb."
+        sl, sr, go, gg, gs, vt, ad, ag = map(float, c)
+        ms = [flat(*self.shell, (0.55, 0.62, 0.68), 1, 0.45, 0.6)]
+        for s, shut, part in ((1, sl, 2), (-1, sr, 3)):
+            ms += self._lens(s, shut, part, vt)
+        return ms + self._grille(go, gg, gs) + self._antenna(ad, ag)
 
     def _semantic(self, e):
         g = dict(zip(EXPRESSIONS, e))

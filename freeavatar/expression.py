@@ -22,8 +22,9 @@ from .triplets import triplet_set, pseudo_label, visual_weights
 
 # %% auto #0
 __all__ = ['TOKEN_DIM', 'KIND', 'HELDOUT', 'ExpressionEncoder', 'encoder_state_from_mae', 'from_mae', 'augment', 'ExprConfig',
-           'train_triplets', 'heldout_sets', 'evaluate', 'unlabelled_real', 'teacher_set', 'training_sets',
-           'train_expression', 'mae_token_features', 'ablations', 'visibility']
+           'tuning_optimizer', 'triplet_batch', 'tuning_loss', 'train_triplets', 'heldout_sets', 'evaluate',
+           'unlabelled_real', 'teacher_set', 'training_sets', 'train_expression', 'mae_token_features', 'ablations',
+           'visibility']
 
 # %% ../nbs/08_expression.ipynb #e8133ee7
 # each patch token is projected to this many numbers before the face-ordered concatenation
@@ -207,6 +208,51 @@ class ExprConfig(Config):
         )
 
 # %% ../nbs/08_expression.ipynb #6175d3bc
+def tuning_optimizer(enc: ExpressionEncoder, c: ExprConfig):
+    "AdamW with two groups: the backbone at `c.lr`, the heads `c.head_lr` times faster."
+    head = [p for m in (enc.pool, enc.head, enc.expr_head) for p in m.parameters()]
+    back = list(enc.encoder.parameters())
+    return torch.optim.AdamW(
+        [{'params': back, 'lr': c.lr}, {'params': head, 'lr': c.head_lr * c.lr}],
+        weight_decay=c.weight_decay,
+    )
+
+
+def triplet_batch(sources: dict, names: list, counts, rng: np.random.Generator, n_expr: int):
+    """`counts[i]` random triplets of each source `names[i]`: (uint8 images (B*3, S, S, 3), types
+    (B,), expressions (B*3, 25), NaN where unknown)."""
+    imgs, types, targets = [], [], []
+    for s, k in zip(names, counts):
+        if k == 0:
+            continue
+        ts = sources[s]
+        j = rng.integers(len(ts.triplets), size=k)
+        idx = ts.triplets.idx[j].reshape(-1)
+        imgs.append(ts.images[idx])
+        types.append(ts.triplets.type[j])
+        # pseudo-labels carry no e
+        unknown = np.full((len(idx), n_expr), np.nan, np.float32)
+        targets.append(ts.expr[idx] if s != 'teacher' else unknown)
+    return np.concatenate(imgs), np.concatenate(types), np.concatenate(targets)
+
+
+def tuning_loss(enc: ExpressionEncoder, x, types, e, c: ExprConfig, W, W_aux) -> torch.Tensor:
+    """Triplet loss on the embeddings of `x (B*3, 3, S, S)`, plus the auxiliary regression and the
+    log-ratio loss where the expression `e (B*3, 25)` is known."""
+    # (B*3, D), (B, 3, D)
+    f = enc.forward_features(x)
+    zf = F.normalize(enc.head(f), dim=-1)
+    z = zf.view(-1, 3, enc.emb_dim)
+    loss = triplet_loss(z[:, 0], z[:, 1], z[:, 2], types)
+    known = torch.isfinite(e[:, 0])
+    if c.aux and known.any():
+        loss = loss + c.aux * F.mse_loss(enc.expr_head(f[known]), e[known] * W_aux)
+    if c.ratio:
+        # distances as the triplet labels measure them: visually weighted
+        loss = loss + c.ratio * log_ratio_loss(zf, e * W)
+    return loss
+
+
 def train_triplets(
     enc: ExpressionEncoder,
     sources: dict[str, TripletSet],
@@ -222,49 +268,21 @@ def train_triplets(
     rng = np.random.default_rng(c.seed)
     W = torch.from_numpy(visual_weights())  # (25,)
     W_aux = W**c.aux_power
-    head = [p for m in (enc.pool, enc.head, enc.expr_head) for p in m.parameters()]
-    back = list(enc.encoder.parameters())
-    opt = torch.optim.AdamW(
-        [{'params': back, 'lr': c.lr}, {'params': head, 'lr': c.head_lr * c.lr}],
-        weight_decay=c.weight_decay,
-    )
+    opt = tuning_optimizer(enc, c)
     names = [s for s in mix if s in sources and len(sources[s].triplets)]
     p = np.array([mix[s] for s in names])
     p /= p.sum()
     hist, t0 = [], time.time()
     enc.train()
     for step in range(steps):
-        counts = rng.multinomial(c.batch, p)
-        imgs, types, targets = [], [], []
-        for s, k in zip(names, counts):
-            if k == 0:
-                continue
-            ts = sources[s]
-            j = rng.integers(len(ts.triplets), size=k)
-            idx = ts.triplets.idx[j].reshape(-1)
-            imgs.append(ts.images[idx])
-            types.append(ts.triplets.type[j])
-            # pseudo-labels carry no e
-            targets.append(
-                ts.expr[idx] if s != 'teacher' else np.full((len(idx), len(W)), np.nan, np.float32)
-            )
-        x = to_input(np.concatenate(imgs), enc.cfg.img_size)
+        images, types, targets = triplet_batch(
+            sources, names, rng.multinomial(c.batch, p), rng, len(W)
+        )
+        x = to_input(images, enc.cfg.img_size)
         x = augment(x, g) if c.augment else x
-        # (B*3, D), (B, 3, D)
-        f = enc.forward_features(x)
-        zf = F.normalize(enc.head(f), dim=-1)
-        z = zf.view(-1, 3, enc.emb_dim)
         for gr, base in zip(opt.param_groups, (c.lr, c.head_lr * c.lr)):
             gr['lr'] = warmup_cosine(step, steps, base, c.warmup)
-        loss = triplet_loss(z[:, 0], z[:, 1], z[:, 2], np.concatenate(types))
-        # (B*3, 25) expressions, NaN where unknown
-        e = torch.from_numpy(np.concatenate(targets)).float()
-        known = torch.isfinite(e[:, 0])
-        if c.aux and known.any():
-            loss = loss + c.aux * F.mse_loss(enc.expr_head(f[known]), e[known] * W_aux)
-        if c.ratio:
-            # distances as the triplet labels measure them: visually weighted
-            loss = loss + c.ratio * log_ratio_loss(zf, e * W)
+        loss = tuning_loss(enc, x, types, torch.from_numpy(targets).float(), c, W, W_aux)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

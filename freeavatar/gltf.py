@@ -16,7 +16,8 @@ from .core import InputError, atomic_write
 # %% auto #0
 __all__ = ['ARRAY_BUFFER', 'ELEMENT_ARRAY_BUFFER', 'COMPONENT', 'WIDTH', 'GLB_MAGIC', 'GLB_JSON', 'GLB_BIN', 'LINEAR_TOL',
            'vertex_colors', 'srgb_to_linear', 'unit_normals', 'MorphMesh', 'morph_mesh', 'GlbBuffer', 'glb_bytes',
-           'read_glb', 'gltf_document', 'write_glb', 'check_glb']
+           'read_glb', 'vertex_colour_material', 'primitive', 'weights_animation', 'gltf_document', 'write_glb',
+           'check_glb']
 
 # %% ../nbs/12a_gltf.ipynb #ef39f438
 def vertex_colors(mesh) -> np.ndarray:
@@ -271,11 +272,23 @@ def _extras(mm: MorphMesh, T: int, fps: float) -> dict:
     }
 
 
-def gltf_document(mm: MorphMesh, values: np.ndarray, fps: float) -> tuple[dict, bytes]:
-    "glTF JSON and BIN data for `mm` animated by (checked) `values` `(T, n)` at `fps`."
-    buf, T, n = GlbBuffer(), len(values), len(mm.controls)
+def vertex_colour_material() -> dict:
+    "The one material of every avatar, a rough dielectric: the colours are per vertex."
+    return {
+        'name': 'vertex colour',
+        'doubleSided': True,
+        'pbrMetallicRoughness': {
+            'baseColorFactor': [1, 1, 1, 1],
+            'metallicFactor': 0.0,
+            'roughnessFactor': 0.8,
+        },
+    }
+
+
+def primitive(buf: GlbBuffer, mm: MorphMesh) -> dict:
+    "The mesh primitive of `mm`, its arrays added to `buf`: triangles, attributes, morph targets."
     vec3 = lambda a, **kw: buf.add(np.asarray(a, np.float32), 'VEC3', ARRAY_BUFFER, **kw)
-    prim = {
+    return {
         'attributes': {
             'POSITION': vec3(mm.verts, bounds=True),
             'NORMAL': vec3(mm.normals),
@@ -289,43 +302,42 @@ def gltf_document(mm: MorphMesh, values: np.ndarray, fps: float) -> tuple[dict, 
         'mode': 4,
         'targets': [{'POSITION': vec3(t, bounds=True)} for t in mm.targets],
     }
+
+
+def weights_animation(buf: GlbBuffer, mm: MorphMesh, values: np.ndarray, fps: float) -> dict:
+    "The animation of node 0's morph weights by `values` `(T, n)` at `fps`, its arrays in `buf`."
     sampler = {
-        'input': buf.add((np.arange(T) / fps).astype(np.float32), bounds=True),
+        'input': buf.add((np.arange(len(values)) / fps).astype(np.float32), bounds=True),
         'interpolation': 'LINEAR',
         # frame by frame, n per frame
         'output': buf.add(mm.weights(values).reshape(-1).astype(np.float32)),
+    }
+    return {
+        'name': 'controls',
+        'samplers': [sampler],
+        'channels': [{'sampler': 0, 'target': {'node': 0, 'path': 'weights'}}],
+    }
+
+
+def gltf_document(mm: MorphMesh, values: np.ndarray, fps: float) -> tuple[dict, bytes]:
+    "glTF JSON and BIN data for `mm` animated by (checked) `values` `(T, n)` at `fps`."
+    buf, T, n = GlbBuffer(), len(values), len(mm.controls)
+    prim = primitive(buf, mm)
+    animation = weights_animation(buf, mm, values, fps)
+    mesh = {
+        'name': mm.name,
+        'primitives': [prim],
+        'weights': [0.0] * n,
+        'extras': {'targetNames': mm.controls, 'parts': [list(p) for p in mm.parts]},
     }
     gltf = {
         'asset': {'version': '2.0', 'generator': 'freeavatar.gltf', 'extras': _extras(mm, T, fps)},
         'scene': 0,
         'scenes': [{'nodes': [0]}],
         'nodes': [{'name': mm.name, 'mesh': 0, 'scale': [0.01] * 3}],
-        'meshes': [
-            {
-                'name': mm.name,
-                'primitives': [prim],
-                'weights': [0.0] * n,
-                'extras': {'targetNames': mm.controls, 'parts': [list(p) for p in mm.parts]},
-            }
-        ],
-        'materials': [
-            {
-                'name': 'vertex colour',
-                'doubleSided': True,
-                'pbrMetallicRoughness': {
-                    'baseColorFactor': [1, 1, 1, 1],
-                    'metallicFactor': 0.0,
-                    'roughnessFactor': 0.8,
-                },
-            }
-        ],
-        'animations': [
-            {
-                'name': 'controls',
-                'samplers': [sampler],
-                'channels': [{'sampler': 0, 'target': {'node': 0, 'path': 'weights'}}],
-            }
-        ],
+        'meshes': [mesh],
+        'materials': [vertex_colour_material()],
+        'animations': [animation],
         'buffers': [{'byteLength': len(buf.data)}],
         'bufferViews': buf.views,
         'accessors': buf.accessors,
@@ -414,39 +426,27 @@ def _accessor(gltf: dict, bin: bytes, i: int, src) -> np.ndarray:
     return a if acc['type'] == 'SCALAR' else a.reshape(-1, k)
 
 # %% ../nbs/12a_gltf.ipynb #1bdb8c64
-def check_glb(path) -> dict:
-    """Re-read a `write_glb` file and check its structure; `{vertices, morph_targets, frames,
-    duration}` or an InputError."""
-    gltf, bin = read_glb(path)
+def _need(path):
+    "A check that raises an InputError naming `path` with the problem when it fails."
 
     def need(ok, problem):
         if not ok:
             raise InputError(Path(path), problem)
 
-    need(gltf.get('asset', {}).get('version') == '2.0', "asset.version must be '2.0'")
-    bl = gltf['buffers'][0]['byteLength']
-    need(bl <= len(bin) < bl + 4, f"buffer 0 has {bl} bytes, the BIN chunk {len(bin)}")
-    arr = [_accessor(gltf, bin, i, path) for i in range(len(gltf['accessors']))]
-    ex, (mesh,) = gltf['asset'].get('extras', {}), gltf['meshes']
-    (prim,), names = mesh['primitives'], mesh.get('extras', {}).get('targetNames')
-    need(
-        names is not None and names == ex.get('controls'),
-        f"targetNames {names} differ from the controls {ex.get('controls')}",
-    )
+    return need
+
+
+def _check_mesh(gltf: dict, prim: dict, arr: list, names, need) -> tuple[int, int]:
+    "Check the primitive's attributes, bounds, triangles and morph targets: (vertices, targets)."
     pos = arr[prim['attributes']['POSITION']]
     N, n = len(pos), len(names)
     need(
         all(len(arr[a]) == N for a in prim['attributes'].values()),
         "attributes have different counts",
     )
-    need(
-        gltf['accessors'][prim['attributes']['POSITION']].get('min') == pos.min(0).tolist(),
-        "POSITION min is wrong",
-    )
-    need(
-        gltf['accessors'][prim['attributes']['POSITION']].get('max') == pos.max(0).tolist(),
-        "POSITION max is wrong",
-    )
+    bounds = gltf['accessors'][prim['attributes']['POSITION']]
+    need(bounds.get('min') == pos.min(0).tolist(), "POSITION min is wrong")
+    need(bounds.get('max') == pos.max(0).tolist(), "POSITION max is wrong")
     idx = arr[prim['indices']]
     need(len(idx) % 3 == 0 and idx.max() < N, "indices are not triangles over the vertices")
     need(
@@ -457,6 +457,11 @@ def check_glb(path) -> dict:
         all(len(arr[t['POSITION']]) == N for t in prim['targets']),
         "a morph target has the wrong vertex count",
     )
+    return N, n
+
+
+def _check_animation(gltf: dict, arr: list, n: int, frames, need) -> np.ndarray:
+    "Check the weights animation: its target, its sizes and its times; the times."
     (anim,) = gltf['animations']
     (s,) = anim['samplers']
     t, w = arr[s['input']], arr[s['output']]
@@ -465,12 +470,32 @@ def check_glb(path) -> dict:
         "the animation must drive node 0's weights",
     )
     need(
-        len(t) == ex.get('frames') and len(w) == len(t) * n,
-        f"{len(t)} times, {len(w)} weights for {ex.get('frames')} frames of {n}",
+        len(t) == frames and len(w) == len(t) * n,
+        f"{len(t)} times, {len(w)} weights for {frames} frames of {n}",
     )
     need(len(t) == 1 or (np.diff(t) > 0).all(), "animation times must increase")
     ta = gltf['accessors'][s['input']]
     need(
         ta.get('min') == [float(t[0])] and ta.get('max') == [float(t[-1])], "time min/max are wrong"
     )
+    return t
+
+
+def check_glb(path) -> dict:
+    """Re-read a `write_glb` file and check its structure; `{vertices, morph_targets, frames,
+    duration}` or an InputError."""
+    gltf, bin = read_glb(path)
+    need = _need(path)
+    need(gltf.get('asset', {}).get('version') == '2.0', "asset.version must be '2.0'")
+    bl = gltf['buffers'][0]['byteLength']
+    need(bl <= len(bin) < bl + 4, f"buffer 0 has {bl} bytes, the BIN chunk {len(bin)}")
+    arr = [_accessor(gltf, bin, i, path) for i in range(len(gltf['accessors']))]
+    ex, (mesh,) = gltf['asset'].get('extras', {}), gltf['meshes']
+    (prim,), names = mesh['primitives'], mesh.get('extras', {}).get('targetNames')
+    need(
+        names is not None and names == ex.get('controls'),
+        f"targetNames {names} differ from the controls {ex.get('controls')}",
+    )
+    N, n = _check_mesh(gltf, prim, arr, names, need)
+    t = _check_animation(gltf, arr, n, ex.get('frames'), need)
     return {'vertices': N, 'morph_targets': n, 'frames': len(t), 'duration': float(t[-1])}

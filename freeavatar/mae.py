@@ -21,8 +21,8 @@ from .core import Config, InputError, save_checkpoint, load_checkpoint, set_seed
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MAEConfig', 'sincos_1d', 'sincos_2d', 'patchify', 'unpatchify', 'mask_plan',
            'keep_tokens', 'random_masking', 'ConvPatchEmbed', 'ChannelNorm', 'MaskedConvStem', 'to_input', 'ViTEncoder',
-           'MAE', 'warmup_cosine', 'lr_at', 'dist_info', 'batch_indices', 'train_mae', 'state_hash',
-           'mae_training_images', 'reconstruct']
+           'MAE', 'warmup_cosine', 'lr_at', 'dist_info', 'batch_indices', 'resume_mae', 'save_mae', 'mae_step',
+           'train_mae', 'state_hash', 'mae_training_images', 'reconstruct']
 
 # %% ../nbs/07_mae.ipynb #b1346ee9
 @dataclass
@@ -404,6 +404,44 @@ def batch_indices(n: int, step: int, per_rank: int, rank: int, world: int, seed:
     return perm[s * B + rank * per_rank : s * B + (rank + 1) * per_rank]
 
 # %% ../nbs/07_mae.ipynb #d7e1b911
+def resume_mae(path: Path, model: nn.Module, opt, c: MAEConfig, total: int, rank: int, log):
+    "(step, loss history) of the checkpoint at `path`, loaded into `model` and `opt`."
+    ck = load_checkpoint(path, model, c)
+    opt.load_state_dict(ck['optimizer'])
+    if rank == 0:
+        log(f"resumed {path} at step {ck['step']}/{total}")
+    return ck['step'], ck['history']
+
+
+def save_mae(path: Path, model: nn.Module, opt, c: MAEConfig, step: int, hist: list):
+    "Checkpoint the MAE with its optimiser and loss history at `step`."
+    save_checkpoint(
+        path,
+        model,
+        c,
+        metrics={'loss': hist[-1] if hist else None, 'step': step},
+        optimizer=opt.state_dict(),
+        step=step,
+        history=hist,
+        kind='mae',
+    )
+
+
+def mae_step(net, opt, X: torch.Tensor, step: int, total: int, c: MAEConfig, rank: int, world: int):
+    "One optimiser step on this rank's share of global batch `step`: (loss, images seen)."
+    idx = batch_indices(len(X), step, c.batch, rank, world, c.seed)
+    x = to_input(X[idx].numpy(), c.img_size)
+    for gr in opt.param_groups:
+        gr['lr'] = lr_at(step, total, c)
+    # the mask depends on the step and the rank only, so a resumed run draws the same masks
+    masks = torch.Generator().manual_seed(c.seed * 100_003 + step * world + rank)
+    loss, _, _ = net(x, masks)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss.item(), len(idx)
+
+
 def train_mae(
     c: MAEConfig,
     images: np.ndarray,
@@ -428,51 +466,24 @@ def train_mae(
         model.parameters(), lr=c.lr, betas=(0.9, 0.95), weight_decay=c.weight_decay
     )
     total = c.epochs * max(1, len(images) // (c.batch * world))
-    step, hist = 0, []
-    if resume and path.exists():
-        ck = load_checkpoint(path, model, c)
-        opt.load_state_dict(ck['optimizer'])
-        step, hist = ck['step'], ck['history']
-        if rank == 0:
-            log(f"resumed {path} at step {step}/{total}")
+    resuming = resume and path.exists()
+    step, hist = resume_mae(path, model, opt, c, total, rank, log) if resuming else (0, [])
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     X = torch.as_tensor(images)
-    t0 = time.time()
-    seen = 0
-
-    def save():
-        if rank == 0:
-            save_checkpoint(
-                path,
-                model,
-                c,
-                metrics={'loss': hist[-1] if hist else None, 'step': step},
-                optimizer=opt.state_dict(),
-                step=step,
-                history=hist,
-                kind='mae',
-            )
-
+    t0, seen = time.time(), 0
     model.train()
     while step < total:
-        idx = batch_indices(len(images), step, c.batch, rank, world, c.seed)
-        x = to_input(X[idx].numpy(), c.img_size)
-        for gr in opt.param_groups:
-            gr['lr'] = lr_at(step, total, c)
-        loss, _, _ = net(x, torch.Generator().manual_seed(c.seed * 100_003 + step * world + rank))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        hist.append(loss.item())
+        loss, n = mae_step(net, opt, X, step, total, c, rank, world)
+        hist.append(loss)
         step += 1
-        seen += len(idx) * world
+        seen += n * world
         if rank == 0 and (step % max(1, total // 10) == 0 or step == total):
             log(
                 f"mae step {step}/{total} loss {np.mean(hist[-20:]):.4f} "
                 f"({seen / (time.time() - t0):.0f} img/s)"
             )
-        if step % ckpt_every == 0 or step == total or step == stop_after:
-            save()
+        if rank == 0 and (step % ckpt_every == 0 or step == total or step == stop_after):
+            save_mae(path, model, opt, c, step, hist)
         if step == stop_after:
             break
     # lets a launcher compare ranks

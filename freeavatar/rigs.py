@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
@@ -17,6 +18,7 @@ from .render import Mesh, Camera, render_meshes
 __all__ = ['RING_R', 'RING_L', 'LID_UP_R', 'LID_LO_R', 'LID_UP_L', 'LID_LO_L', 'LIP_UP_IN', 'LIP_LO_IN', 'LIP_UP_OUT',
            'LIP_LO_OUT', 'CHIN', 'EXPRESSIONS', 'JAW_DEG', 'JAW_SHIFT', 'FUNNEL_JAW', 'cut_holes', 'bump', 'smoothstep',
            'harmonic', 'close_lips', 'mouth_center', 'jaw_pivot', 'rot_x', 'jaw_weights', 'lid_field', 'lower_lid',
+           'MouthWeights', 'mouth_weights', 'vec', 'jaw_turn', 'side_mouth_shapes', 'side_eye_shapes', 'centre_shapes',
            'build_blendshapes', 'uv_sphere', 'eyeball', 'sheet', 'flat', 'MouthInterior', 'Control', 'Rig', 'Avatar',
            'expression_vector']
 
@@ -160,94 +162,138 @@ def lower_lid(S, lo, height=0.8):
     return (xin * np.clip(1 - (yl - y) / height, 0, 1) * (y <= yl + 1e-4)).astype(np.float32)
 
 # %% ../nbs/04_rigs.ipynb #d08a2041
-def build_blendshapes(S: np.ndarray, F: np.ndarray) -> np.ndarray:
-    """`(25, N, 3)` displacement fields, in `EXPRESSIONS` order, for base shape `S` (MediaPipe
-    topology, holes cut)."""
-    n, x, y = len(S), S[:, 0], S[:, 1]
-    c = mouth_center(S)
-    B = {}
-    W_JAW = jaw_weights(S, F)
-    P = jaw_pivot(S)
-    B['jawOpen'] = W_JAW[:, None] * ((S - P) @ rot_x(JAW_DEG).T + P - S)
+class MouthWeights(NamedTuple):
+    "Per-vertex weights the mouth shapes share, and the jaw's hinge point."
+
+    jaw: np.ndarray  # (N,) 1 on the chin, 0 on the upper face
+    pivot: np.ndarray  # (3,) the jaw's hinge
+    upper: np.ndarray  # (N,) 1 on the upper lip, 0 on the lower lip and far from the mouth
+    lower: np.ndarray  # (N,) the same for the lower lip
+    lips: np.ndarray  # (N,) a soft bump over the whole mouth
+
+
+def mouth_weights(S: np.ndarray, F: np.ndarray) -> MouthWeights:
+    "The shared mouth weights of base shape `S` with faces `F`."
+    n, c = len(S), mouth_center(S)
     far = list(np.where(np.linalg.norm(S - c, axis=1) > 3.5)[0])
-    WU = harmonic(
-        F, n, LIP_UP_IN[1:-1] + LIP_UP_OUT[1:-1], LIP_LO_IN[1:-1] + LIP_LO_OUT[1:-1] + far
+    up = LIP_UP_IN[1:-1] + LIP_UP_OUT[1:-1]
+    lo = LIP_LO_IN[1:-1] + LIP_LO_OUT[1:-1]
+    return MouthWeights(
+        jaw=jaw_weights(S, F),
+        pivot=jaw_pivot(S),
+        upper=harmonic(F, n, up, lo + far),
+        lower=harmonic(F, n, lo, up + far),
+        lips=bump(S, c, (4.4, 2.3, 6)),
     )
-    WL = harmonic(
-        F, n, LIP_LO_IN[1:-1] + LIP_LO_OUT[1:-1], LIP_UP_IN[1:-1] + LIP_UP_OUT[1:-1] + far
+
+
+def vec(*a) -> np.ndarray:
+    "A float32 vector of the numbers `a`."
+    return np.array(a, np.float32)
+
+
+def jaw_turn(S: np.ndarray, m: MouthWeights, deg: float) -> np.ndarray:
+    "`(N, 3)` displacement of the jaw turned down by `deg` degrees about its hinge."
+    return m.jaw[:, None] * ((S - m.pivot) @ rot_x(deg).T + m.pivot - S)
+
+
+def side_mouth_shapes(S: np.ndarray, m: MouthWeights, sg: int) -> dict:
+    "Jaw sideways, smile, frown, stretch and sneer of one side (`sg` 1: left, -1: right)."
+    x, c = S[:, 0], mouth_center(S)
+    side = 'Left' if sg > 0 else 'Right'
+    corner = S[291 if sg > 0 else 61]
+    # this side's share of what both frowns move
+    half = smoothstep(-2.0, 2.0, sg * x)[:, None]
+    smile = (
+        bump(S, corner, 2.4)[:, None] * vec(0.7 * sg, 1.3, -0.5)
+        + bump(S, corner + vec(0.9 * sg, 1.6, 0), 1.6)[:, None] * vec(0.1 * sg, 0.35, 0.1)
+        + (m.upper * bump(S, corner, (3, 2, 3)))[:, None] * vec(0, 0.45, 0)
+    )  # lips part, teeth show
+    frown = bump(S, corner, (3.5, 2.8, 3))[:, None] * vec(0.8 * sg, -1.4, 0.4) + half * (
+        # lower lip pushed up (pout)
+        (m.lips * m.upper)[:, None] * vec(0, 0.27, 0)
+        + (m.lips * m.lower)[:, None] * vec(0, 0.36, 0)
+        + bump(S, S[152] + vec(0, 2, 0), (3, 2.5, 5))[:, None] * vec(0, 1.0, 0.3)  # chin raiser
+        + jaw_turn(S, m, 1.8)
     )
-    v = lambda *a: np.array(a, np.float32)
-    WM = bump(S, c, (4.4, 2.3, 6))
-    for side, sg in (('Left', 1), ('Right', -1)):
-        corner = S[291 if sg > 0 else 61]
-        up, lo = (LID_UP_L, LID_LO_L) if sg > 0 else (LID_UP_R, LID_LO_R)
-        eye = S[up + lo].mean(0)
-        wl, dl = lid_field(S, up, lo)
-        B[f'jaw{side}'] = W_JAW[:, None] * v(JAW_SHIFT * sg, 0, 0)
-        B[f'mouthSmile{side}'] = (
-            bump(S, corner, 2.4)[:, None] * v(0.7 * sg, 1.3, -0.5)
-            + bump(S, corner + v(0.9 * sg, 1.6, 0), 1.6)[:, None] * v(0.1 * sg, 0.35, 0.1)
-            + (WU * bump(S, corner, (3, 2, 3)))[:, None] * v(0, 0.45, 0)
-        )  # lips part, teeth show
-        # this side's share of what both frowns move
-        half = smoothstep(-2.0, 2.0, sg * x)[:, None]
-        B[f'mouthFrown{side}'] = bump(S, corner, (3.5, 2.8, 3))[:, None] * v(
-            0.8 * sg, -1.4, 0.4
-        ) + half * (
-            # lower lip pushed up (pout)
-            (WM * WU)[:, None] * v(0, 0.27, 0)
-            + (WM * WL)[:, None] * v(0, 0.36, 0)
-            + bump(S, S[152] + v(0, 2, 0), (3, 2.5, 5))[:, None] * v(0, 1.0, 0.3)  # chin raiser
-            + W_JAW[:, None] * ((S - P) @ rot_x(1.8).T + P - S)
-        )
-        B[f'mouthStretch{side}'] = bump(S, corner, 1.8)[:, None] * v(0.6 * sg, -0.35, -0.1)
-        B[f'noseSneer{side}'] = bump(S, v(1.1 * sg, -1.3, 5.5), (1.2, 1.5, 3))[:, None] * v(
-            0.05 * sg, 0.35, 0
-        ) + bump(S, v(1.0 * sg, c[1] + 0.7, 5.5), (1.2, 0.8, 3))[:, None] * v(0, 0.25, 0)
+    sneer = bump(S, vec(1.1 * sg, -1.3, 5.5), (1.2, 1.5, 3))[:, None] * vec(
+        0.05 * sg, 0.35, 0
+    ) + bump(S, vec(1.0 * sg, c[1] + 0.7, 5.5), (1.2, 0.8, 3))[:, None] * vec(0, 0.25, 0)
+    return {
+        f'jaw{side}': m.jaw[:, None] * vec(JAW_SHIFT * sg, 0, 0),
+        f'mouthSmile{side}': smile,
+        f'mouthFrown{side}': frown,
+        f'mouthStretch{side}': bump(S, corner, 1.8)[:, None] * vec(0.6 * sg, -0.35, -0.1),
+        f'noseSneer{side}': sneer,
+    }
+
+
+def side_eye_shapes(S: np.ndarray, sg: int) -> dict:
+    "Blink, wide, squint, brow down, outer brow up and cheek of one side (`sg` 1: left)."
+    y = S[:, 1]
+    side = 'Left' if sg > 0 else 'Right'
+    up, lo = (LID_UP_L, LID_LO_L) if sg > 0 else (LID_UP_R, LID_LO_R)
+    eye = S[up + lo].mean(0)
+    wl, dl = lid_field(S, up, lo)
+    brow = eye + vec(0.2 * sg, 2.2, 0.5)
+    above = y > eye[1] + 0.4
+    return {
         # 10 % past the lower margin: the lid tucks in
-        B[f'eyeBlink{side}'] = 1.1 * wl[:, None] * dl
-        B[f'eyeWide{side}'] = wl[:, None] * v(0, 0.3, 0.05)
-        B[f'eyeSquint{side}'] = (
-            lower_lid(S, lo)[:, None] * v(0, 0.25, 0.05)
+        f'eyeBlink{side}': 1.1 * wl[:, None] * dl,
+        f'eyeWide{side}': wl[:, None] * vec(0, 0.3, 0.05),
+        f'eyeSquint{side}': (
+            lower_lid(S, lo)[:, None] * vec(0, 0.25, 0.05)
             + 0.25 * wl[:, None] * dl
-            + bump(S, eye + v(0, -1.4, 0), (2, 1, 3))[:, None] * v(0, 0.25, 0.05)
-        )
-        brow = eye + v(0.2 * sg, 2.2, 0.5)
-        above = y > eye[1] + 0.4
+            + bump(S, eye + vec(0, -1.4, 0), (2, 1, 3))[:, None] * vec(0, 0.25, 0.05)
+        ),
         # brows down and forward, lids follow
-        B[f'browDown{side}'] = (bump(S, brow, (4, 2, 3)) * above)[:, None] * v(
-            0, -1.9, 1.0
-        ) + 0.65 * wl[:, None] * dl
-        B[f'browOuterUp{side}'] = (bump(S, brow + v(1.3 * sg, 0, 0), (1.8, 1.6, 3)) * above)[
-            :, None
-        ] * v(0, 0.6, 0)
-        B[f'cheek{side}'] = bump(S, v(4.3 * sg, -3, 2.8), (2.6, 2.6, 4))[:, None] * v(
-            1.6 * sg, -0.2, 0.9
-        )
-    B['cheekPuff'] = B.pop('cheekLeft') + B.pop('cheekRight')
+        f'browDown{side}': (bump(S, brow, (4, 2, 3)) * above)[:, None] * vec(0, -1.9, 1.0)
+        + 0.65 * wl[:, None] * dl,
+        f'browOuterUp{side}': (bump(S, brow + vec(1.3 * sg, 0, 0), (1.8, 1.6, 3)) * above)[:, None]
+        * vec(0, 0.6, 0),
+        f'cheek{side}': bump(S, vec(4.3 * sg, -3, 2.8), (2.6, 2.6, 4))[:, None]
+        * vec(1.6 * sg, -0.2, 0.9),
+    }
+
+
+def centre_shapes(S: np.ndarray, m: MouthWeights) -> dict:
+    "The shapes of both sides at once: browInnerUp, mouthPucker and mouthFunnel."
+    x, y, c = S[:, 0], S[:, 1], mouth_center(S)
     wi = np.clip(sum(bump(S, S[i], (2.2, 1.8, 3)) for i in (107, 336)), 0, 1) * (
         y > S[[159, 386], 1].mean() + 0.5
     )
-    B['browInnerUp'] = wi[:, None] * v(0, 1.1, 0)
-    wm = WM
     pk = np.zeros_like(S)
     pk[:, 0] = -0.6 * (x - c[0])
     pk[:, 2] = 1.1
-    B['mouthPucker'] = wm[:, None] * pk
     # funnel, an "oo": lips narrowed and pushed forward like the pucker, but the jaw drops and the
     # lips part round
     fn = np.zeros_like(S)
     fn[:, 0] = -0.7 * (x - c[0])
     fn[:, 2] = 1.0
     fn = (
-        wm[:, None] * fn
-        + (wm * WU)[:, None] * v(0, 1.0, 0)
-        + W_JAW[:, None] * ((S - P) @ rot_x(FUNNEL_JAW).T + P - S)
+        m.lips[:, None] * fn
+        + (m.lips * m.upper)[:, None] * vec(0, 1.0, 0)
+        + jaw_turn(S, m, FUNNEL_JAW)
     )
-    fn += bump(S, S[152] + v(0, 2, 0), (3, 2.5, 5))[:, None] * v(0, -0.5, 0.15)
+    fn += bump(S, S[152] + vec(0, 2, 0), (3, 2.5, 5))[:, None] * vec(0, -0.5, 0.15)
     for sg in (1, -1):
-        fn += bump(S, S[291 if sg > 0 else 61], (1.5, 1.2, 3))[:, None] * v(-sg, 1.5, 0.1)
-    B['mouthFunnel'] = fn
+        fn += bump(S, S[291 if sg > 0 else 61], (1.5, 1.2, 3))[:, None] * vec(-sg, 1.5, 0.1)
+    return {
+        'browInnerUp': wi[:, None] * vec(0, 1.1, 0),
+        'mouthPucker': m.lips[:, None] * pk,
+        'mouthFunnel': fn,
+    }
+
+
+def build_blendshapes(S: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """`(25, N, 3)` displacement fields, in `EXPRESSIONS` order, for base shape `S` (MediaPipe
+    topology, holes cut)."""
+    m = mouth_weights(S, F)
+    B = {'jawOpen': jaw_turn(S, m, JAW_DEG)}
+    for sg in (1, -1):
+        B |= side_mouth_shapes(S, m, sg) | side_eye_shapes(S, sg)
+    B['cheekPuff'] = B.pop('cheekLeft') + B.pop('cheekRight')
+    B |= centre_shapes(S, m)
     return np.stack([B[k] for k in EXPRESSIONS]).astype(np.float32)
 
 # %% ../nbs/04_rigs.ipynb #b760e772

@@ -19,9 +19,11 @@ from .avatars import load_avatars
 
 # %% auto #0
 __all__ = ['T_ONE', 'T_SIM', 'T_DIFF', 'MARGIN_ONE', 'MARGIN_THREE', 'TYPE_NAMES', 'SEGMENT', 'FEC_TYPES', 'triplet_type',
-           'order', 'visible_channels', 'visual_weights', 'Triplets', 'make_triplets', 'type_margins', 'triplet_loss',
-           'triplet_correct', 'triplet_accuracy', 'log_ratio_loss', 'TripletSet', 'triplet_set', 'pseudo_label',
-           'embed_pixels', 'embed_random_vit', 'embed_mediapipe', 'oracle_embedding', 'baseline_table', 'load_fec_csv']
+           'order', 'visible_channels', 'visual_weights', 'Triplets', 'draw_pair', 'admissible', 'make_triplets',
+           'type_margins', 'triplet_loss', 'triplet_correct', 'triplet_accuracy', 'log_ratio_loss', 'TripletSet',
+           'cross_domain_pool', 'real_triplets', 'triplet_set', 'pseudo_label', 'embed_pixels', 'embed_random_vit',
+           'embed_mediapipe', 'oracle_embedding', 'baseline_table', 'parse_fec_row', 'FecCrops', 'odd_one_out',
+           'load_fec_csv']
 
 # %% ../nbs/06_triplets.ipynb #20857f63
 T_ONE, T_SIM, T_DIFF = 0.6, 0.3, 0.8
@@ -98,6 +100,33 @@ class Triplets:
         return {TYPE_NAMES[t]: int((self.type == t).sum()) for t in (1, 2, 3)}
 
 
+def draw_pair(t: int, i: int, Di: np.ndarray, N: int, rng: np.random.Generator):
+    """Candidates (j, k) for anchor `i` and type `t`, from its distances `Di (N,)`: one-class, two
+    faces near it; two-class, one near and one anywhere; three-class, two anywhere."""
+    if t == 1:
+        cand = np.where(Di < T_ONE)[0]
+        return rng.choice(cand, 2, replace=False) if len(cand) > 2 else (i, i)
+    if t == 2:
+        cand = np.where(Di < T_SIM)[0]
+        j = rng.choice(cand) if len(cand) > 1 else i
+        return j, rng.integers(N)
+    return rng.integers(N, size=2)
+
+
+def admissible(i: int, j: int, k: int, group, cross: bool, is_av: np.ndarray) -> bool:
+    """Three faces of three groups (people; two avatar renders, group -1, may share in a
+    cross-domain triplet), and a cross-domain triplet holds a render."""
+    if len({i, j, k}) < 3:
+        return False
+    if (
+        group is not None
+        and len({group[i], group[j], group[k]}) < 3
+        and not (cross and group[j] == -1 and group[k] == -1)
+    ):
+        return False
+    return not (cross and not is_av[[j, k]].any())
+
+
 def make_triplets(
     E: np.ndarray,
     n: int,
@@ -124,24 +153,8 @@ def make_triplets(
                 continue  # anchors are actors
             # (N,) one row at a time: pools of 10^5 fit
             Di = np.linalg.norm(E[i] - E, axis=-1)
-            if t == 1:
-                cand = np.where(Di < T_ONE)[0]
-                j, k = rng.choice(cand, 2, replace=False) if len(cand) > 2 else (i, i)
-            elif t == 2:
-                cand = np.where(Di < T_SIM)[0]
-                j = rng.choice(cand) if len(cand) > 1 else i
-                k = rng.integers(N)
-            else:
-                j, k = rng.integers(N, size=2)
-            if len({i, j, k}) < 3:
-                continue
-            if (
-                group is not None
-                and len({group[i], group[j], group[k]}) < 3
-                and not (cross and group[j] == -1 and group[k] == -1)
-            ):
-                continue
-            if cross and not is_av[[j, k]].any():
+            j, k = draw_pair(t, i, Di, N, rng)
+            if not admissible(i, j, k, group, cross, is_av):
                 continue
             lab = triplet_type(Di[j], Di[k], np.linalg.norm(E[j] - E[k]))
             if lab is not None and lab[0] == t:
@@ -227,6 +240,37 @@ class TripletSet:
     triplets: Triplets
 
 
+def cross_domain_pool(split: str, pool: int, size: int, seed: int, augment: float):
+    "Actors and half as many avatar renders, both in the shared space, as one FaceSet."
+    from freeavatar.actors import make_dataset
+
+    a = make_dataset('actors', split, pool, size, seed, space='shared', augment=augment)
+    b = make_dataset('avatars', split, pool // 2, size, seed, space='shared')
+    ds = a.subset(slice(None))
+    ds.images = np.concatenate([a.images, b.images])
+    ds.expr = np.concatenate([a.expr, b.expr])
+    ds.domain = np.concatenate([a.domain, b.domain])
+    ds.identity = np.concatenate([a.identity, b.identity])
+    return ds
+
+
+def real_triplets(ds, n: int, rng: np.random.Generator, W: np.ndarray, source: str) -> Triplets:
+    """About `n` triplets over real frames, shared between the clips by their lengths, each within
+    one clip: no clip look-alike shortcut."""
+    parts, types = [], []
+    for clip in np.unique(ds.domain):
+        at = np.where(ds.domain == clip)[0]
+        k = int(round(n * len(at) / len(ds)))
+        if k == 0 or len(at) < 3:
+            continue
+        tr = make_triplets(ds.expr[at] * W, k, rng, source, group=ds.frame[at] // SEGMENT)
+        parts.append(at[tr.idx])
+        types.append(tr.type)
+    if not parts:
+        return Triplets(np.zeros((0, 3), np.int64), np.zeros(0, np.int64), source)
+    return Triplets(np.concatenate(parts), np.concatenate(types), source)
+
+
 def triplet_set(
     source: str,
     split: str = 'heldout',
@@ -245,36 +289,15 @@ def triplet_set(
     W = visual_weights()
     if source == 'actors':
         ds = make_dataset('actors', split, pool, size, seed, augment=augment)
-        grp = ds.identity
-        trip = make_triplets(ds.expr * W, n, rng, source, group=grp)
+        trip = make_triplets(ds.expr * W, n, rng, source, group=ds.identity)
     elif source == 'cross-domain':
-        a = make_dataset('actors', split, pool, size, seed, space='shared', augment=augment)
-        b = make_dataset('avatars', split, pool // 2, size, seed, space='shared')
-        ds = a.subset(slice(None))
-        ds.images = np.concatenate([a.images, b.images])
-        ds.expr = np.concatenate([a.expr, b.expr])
-        ds.domain = np.concatenate([a.domain, b.domain])
-        ds.identity = np.concatenate([a.identity, b.identity])
+        ds = cross_domain_pool(split, pool, size, seed, augment)
         trip = make_triplets(
             ds.expr * W, n, rng, source, group=ds.identity, domain=ds.domain, cross=True
         )
     elif source == 'real':
         ds = make_dataset('real', split, None, size, seed)
-        # triplets within one clip: no clip look-alike shortcut
-        parts, types = [], []
-        for clip in np.unique(ds.domain):
-            at = np.where(ds.domain == clip)[0]
-            k = int(round(n * len(at) / len(ds)))
-            if k == 0 or len(at) < 3:
-                continue
-            tr = make_triplets(ds.expr[at] * W, k, rng, source, group=ds.frame[at] // SEGMENT)
-            parts.append(at[tr.idx])
-            types.append(tr.type)
-        trip = (
-            Triplets(np.concatenate(parts), np.concatenate(types), source)
-            if parts
-            else Triplets(np.zeros((0, 3), np.int64), np.zeros(0, np.int64), source)
-        )
+        trip = real_triplets(ds, n, rng, W, source)
     else:
         raise InputError(source, "source must be 'actors', 'cross-domain' or 'real'")
     if len(trip.idx) == 0:
@@ -394,77 +417,98 @@ def baseline_table(sets: dict[str, TripletSet]) -> list[dict]:
 FEC_TYPES = {'ONE_CLASS_TRIPLET': 1, 'TWO_CLASS_TRIPLET': 2, 'THREE_CLASS_TRIPLET': 3}
 
 
-def load_fec_csv(csv_path, image_dir, size: int = 112) -> tuple[TripletSet, dict]:
-    """Read an FEC-format csv with local images -> (TripletSet of crops, {'rows', 'used', 'missing',
-    'bad'})."""
-    import cv2
-    from freeavatar.faces import read_image
+def parse_fec_row(row: list[str], where: str) -> tuple[list, int, list[int]]:
+    """One FEC csv row -> ([(url, (x1, x2, y1, y2)) of the three faces], type, votes); an InputError
+    at `where` (file:line) if it is not one."""
+    try:
+        groups = [
+            (row[5 * g], tuple(float(v) for v in row[5 * g + 1 : 5 * g + 5])) for g in range(3)
+        ]
+        kind = FEC_TYPES[row[15].strip()]
+        votes = [int(v) for v in row[17::2]]
+        if not votes or any(v not in (1, 2, 3) for v in votes):
+            raise ValueError('annotations must be 1, 2 or 3')
+    except (IndexError, ValueError, KeyError) as e:
+        raise InputError(where, f"not an FEC row ({type(e).__name__}: {e})") from None
+    return groups, kind, votes
 
-    csv_path, image_dir = Path(csv_path), Path(image_dir)
-    if not csv_path.exists():
-        raise InputError(csv_path, "no such FEC csv")
-    imgs, idx, types, stats, cache = [], [], [], dict(rows=0, used=0, missing=0, bad=0), {}
 
-    def crop(url, box):
-        p = image_dir / Path(url.split('?')[0]).name
-        if p not in cache:
+class FecCrops:
+    "Face crops of FEC urls, resolved by file name in a local folder; each image is read once."
+
+    def __init__(self, image_dir: Path, size: int):
+        self.image_dir, self.size, self.cache = Path(image_dir), size, {}
+
+    def image(self, url: str):
+        "The image a url names, or None where the file is missing or unreadable."
+        p = self.image_dir / Path(url.split('?')[0]).name
+        if p not in self.cache:
+            from freeavatar.faces import read_image
+
             try:
-                cache[p] = read_image(p)
-            # missing or unreadable: the row is skipped
+                self.cache[p] = read_image(p)
             except InputError:
-                cache[p] = None
-        im = cache[p]
+                self.cache[p] = None
+        return self.cache[p]
+
+    def __call__(self, url: str, box) -> np.ndarray | str:
+        "The `(size, size, 3)` crop of `box` (fractions x1, x2, y1, y2), or 'missing' / 'bad'."
+        import cv2
+
+        im = self.image(url)
         if im is None:
+            p = self.image_dir / Path(url.split('?')[0]).name
             return 'missing' if not p.exists() else 'bad'
         H, W = im.shape[:2]
         x1, x2, y1, y2 = box
         c = im[int(y1 * H) : int(math.ceil(y2 * H)), int(x1 * W) : int(math.ceil(x2 * W))]
         # an empty box
-        return cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA) if c.size else 'bad'
+        if not c.size:
+            return 'bad'
+        return cv2.resize(c, (self.size, self.size), interpolation=cv2.INTER_AREA)
 
+
+def odd_one_out(votes: list[int], base: int) -> tuple[int, int, int]:
+    """(a, p, n) of the three faces at `base`, `base + 1`, `base + 2`: the majority's odd one out
+    (vote 1, 2 or 3) is the negative."""
+    odd = np.bincount(votes, minlength=4)[1:].argmax()  # 0-based
+    i, j, k = base, base + 1, base + 2
+    return [(j, k, i), (i, k, j), (i, j, k)][odd]
+
+
+def load_fec_csv(csv_path, image_dir, size: int = 112) -> tuple[TripletSet, dict]:
+    """Read an FEC-format csv with local images -> (TripletSet of crops, {'rows', 'used', 'missing',
+    'bad'})."""
+    csv_path = Path(csv_path)
+    if not csv_path.exists():
+        raise InputError(csv_path, "no such FEC csv")
+    crop = FecCrops(image_dir, size)
+    imgs, idx, types, stats = [], [], [], dict(rows=0, used=0, missing=0, bad=0)
     with open(csv_path, newline='') as f:
         for n, row in enumerate(csv.reader(f), 1):
             if not row or not row[0].strip():
                 continue
             stats['rows'] += 1
-            try:
-                groups = [
-                    (row[5 * g], tuple(float(v) for v in row[5 * g + 1 : 5 * g + 5]))
-                    for g in range(3)
-                ]
-                t = FEC_TYPES[row[15].strip()]
-                votes = [int(v) for v in row[17::2]]
-                if not votes or any(v not in (1, 2, 3) for v in votes):
-                    raise ValueError('annotations must be 1, 2 or 3')
-            except (IndexError, ValueError, KeyError) as e:
-                raise InputError(
-                    f"{csv_path}:{n}", f"not an FEC row ({type(e).__name__}: {e})"
-                ) from None
+            groups, kind, votes = parse_fec_row(row, f"{csv_path}:{n}")
             crops = [crop(u, b) for u, b in groups]
             problems = [c for c in crops if isinstance(c, str)]  # 'missing' or 'bad'
             if problems:
                 stats['missing' if 'missing' in problems else 'bad'] += 1
                 continue
-            # majority odd-one-out (0-based)
-            odd = np.bincount(votes, minlength=4)[1:].argmax()
-            base = len(imgs)
+            idx.append(odd_one_out(votes, len(imgs)))
             imgs += crops
-            i, j, k = base, base + 1, base + 2
-            idx.append([(j, k, i), (i, k, j), (i, j, k)][odd])
-            types.append(t)
+            types.append(kind)
             stats['used'] += 1
-    tri = Triplets(np.array(idx, np.int64).reshape(-1, 3), np.array(types, np.int64), 'fec')
-    N = len(imgs)
-    images = np.stack(imgs) if imgs else np.zeros((0, size, size, 3), np.uint8)
     if stats['missing'] or stats['bad']:
         warnings.warn(
             f"{csv_path}: skipped {stats['missing']} rows with missing and {stats['bad']} with "
             f"unreadable images of {stats['rows']}"
         )
+    N = len(imgs)
     return TripletSet(
-        images,
+        np.stack(imgs) if imgs else np.zeros((0, size, size, 3), np.uint8),
         np.full((N, len(EXPRESSIONS)), np.nan, np.float32),
         np.array(['fec'] * N),
         np.full(N, -1),
-        tri,
+        Triplets(np.array(idx, np.int64).reshape(-1, 3), np.array(types, np.int64), 'fec'),
     ), stats
