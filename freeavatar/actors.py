@@ -665,24 +665,34 @@ def _check(d: dict) -> FaceSet:
     )
 
 # %% ../nbs/05_actors.ipynb #8333cdfc
+def _real_set(split, n, size, rng) -> dict:
+    "The fields of `n` real frames of `split` (all of them if `n` is None), in clip order."
+    r = real_frames(split, size)
+    N = len(r['images'])
+    idx = np.arange(N) if n is None or n >= N else np.sort(rng.choice(N, n, replace=False))
+    return dict(
+        images=r['images'][idx],
+        expr=r['expr'][idx].astype(np.float32),
+        identity=np.full(len(idx), -1),
+        domain=r['clip'][idx],
+        pose=np.full((len(idx), 3), np.nan, np.float32),
+        flags=np.zeros(len(idx), np.uint8),
+        frame=r['frame'][idx],
+    )
+
+
+def _avatar_render(av, e, size, rng) -> tuple[np.ndarray, np.ndarray]:
+    "(image, pose) of avatar `av` showing expression `e`, in a drawn pose before a drawn colour."
+    # float32, as the data set stores it, before it is rendered
+    pose = (rng.uniform(-15, 15, 3) * [1, 0.6, 0.5]).astype(np.float32)
+    bg = tuple(rng.uniform(0.1, 0.9, 3))
+    return av.render(av.semantic(e), size=size, pose=tuple(pose), background=bg), pose
+
+
 def _build(kind, split, n, size, seed, space, augment) -> dict:
     rng = np.random.default_rng(seed + {'train': 0, 'heldout': 10_000}[split])
     if kind == 'real':
-        r = real_frames(split, size)
-        idx = (
-            np.arange(len(r['images']))
-            if n is None or n >= len(r['images'])
-            else np.sort(rng.choice(len(r['images']), n, replace=False))
-        )
-        return dict(
-            images=r['images'][idx],
-            expr=r['expr'][idx].astype(np.float32),
-            identity=np.full(len(idx), -1),
-            domain=r['clip'][idx],
-            pose=np.full((len(idx), 3), np.nan, np.float32),
-            flags=np.zeros(len(idx), np.uint8),
-            frame=r['frame'][idx],
-        )
+        return _real_set(split, n, size, rng)
     E = sample_expressions(n, rng) if space == 'full' else sample_shared(n, rng)
     imgs = np.zeros((n, size, size, 3), np.uint8)
     ident = np.full(n, -1, np.int32)
@@ -702,9 +712,7 @@ def _build(kind, split, n, size, seed, space, augment) -> dict:
             dom[i] = 'actor'
         else:
             av = avs[i % len(avs)]
-            pose[i] = rng.uniform(-15, 15, 3) * [1, 0.6, 0.5]
-            bg = tuple(rng.uniform(0.1, 0.9, 3))
-            imgs[i] = av.render(av.semantic(E[i]), size=size, pose=tuple(pose[i]), background=bg)
+            imgs[i], pose[i] = _avatar_render(av, E[i], size, rng)
             dom[i] = av.name
     return dict(
         images=imgs,

@@ -29,8 +29,9 @@ __all__ = ['KIND', 'LEGACY_FIELDS', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'Animato
            'cat_rows', 'read_faces', 'controls_matrix', 'render_rows', 'face_rows', 'rows_from', 'training_faces',
            'with_cross', 'rig_error', 'control_mask', 'frozen', 'face_terms', 'labelled_rows', 'row_tensors',
            'batch_error', 'log_progress', 'train_decoder', 'pearson', 'rig_report', 'landmark_expressions', 'Animator',
-           'evaluate_animator', 'const_controls', 'train_animator', 'animator_ablations', 'PuppetAvatar',
-           'extend_decoder', 'finetune_new_avatar', 'new_avatar_experiment', 'side_by_side']
+           'evaluate_animator', 'const_controls', 'train_renderers', 'train_animator', 'ablation_row',
+           'ablation_configs', 'no_triplet_row', 'animator_ablations', 'PuppetAvatar', 'extend_decoder',
+           'finetune_new_avatar', 'held_rig_mae', 'new_avatar_figures', 'new_avatar_experiment', 'side_by_side']
 
 # %% ../nbs/11_animator.ipynb #9c2779d1
 @dataclass
@@ -667,6 +668,23 @@ def const_controls(E: np.ndarray, avatars: list[Avatar]) -> dict:
     return {av.name: np.median(av.semantic(E), 0).astype(np.float32) for av in avatars}
 
 
+def train_renderers(avatars: list[Avatar], encoder, rcfg: RendererConfig, out=None, log=print):
+    """A neural renderer per avatar, each measured (`expression_fidelity`) and saved to `out` as
+    `renderer_<name>.pt`: (renderers, {name: metrics})."""
+    from freeavatar.renderer import train_renderer, save_renderer, expression_fidelity
+
+    S = encoder.cfg.img_size
+    renderers, metrics = [], {}
+    for av in avatars:
+        r, rm = train_renderer(av, rcfg, ref_size=S, log=log)
+        rm.update(expression_fidelity(r, av, encoder, rcfg, S))
+        renderers.append(r)
+        metrics[av.name] = rm
+        if out:
+            save_renderer(r, av, Path(out) / f"renderer_{av.name}.pt", rm)
+    return renderers, metrics
+
+
 def train_animator(
     encoder: ExpressionEncoder,
     cfg: AnimatorConfig,
@@ -684,21 +702,11 @@ def train_animator(
     """Renderers (unless given) + decoder; saves `renderer_<name>.pt`, `animator.pt` into `out`.
     Returns (animator, renderers, metrics). `ablations` adds the ablation rows (and
     `no_triplet_features` given `mae_path`); `new_avatar` the puppet experiment."""
-    from freeavatar.renderer import train_renderer, save_renderer, expression_fidelity
-
     avatars = avatars or list(load_avatars().values())
     m = {'renderers': {}}
-    S = encoder.cfg.img_size
     t0 = time.time()
     if renderers is None:
-        renderers = []
-        for av in avatars:
-            r, rm = train_renderer(av, rcfg, ref_size=S, log=log)
-            rm.update(expression_fidelity(r, av, encoder, rcfg, S))
-            renderers.append(r)
-            m['renderers'][av.name] = rm
-            if out:
-                save_renderer(r, av, Path(out) / f"renderer_{av.name}.pt", rm)
+        renderers, m['renderers'] = train_renderers(avatars, encoder, rcfg, out, log)
     m['renderer_minutes'] = round((time.time() - t0) / 60, 2)
     t1 = time.time()
     rig = render_rows(encoder, avatars, cfg.n_refs, data_cfg, seed=rcfg.seed)
@@ -730,6 +738,61 @@ def train_animator(
     return anim, renderers, m
 
 # %% ../nbs/11_animator.ipynb #42285457
+def ablation_row(enc, dec, avatars, held: Rows, minutes) -> dict:
+    "{'mae': mean held-out rig error over `avatars`, 'per_avatar', 'minutes'} of one decoder."
+    per = {
+        av.name: rig_report(
+            Animator(enc, dec, avatars).predict_features(held.F, av.name),
+            av.semantic(held.E),
+            av.controls,
+        )['mae']
+        for av in avatars
+    }
+    return {
+        'mae': round(float(np.mean(list(per.values()))), 4),
+        'per_avatar': per,
+        'minutes': minutes,
+    }
+
+
+def ablation_configs(cfg: AnimatorConfig) -> list[tuple[str, AnimatorConfig]]:
+    "(name, config) of every decoder ablation: `cfg` with one thing changed."
+    p = cfg.w_percept or AnimatorConfig().w_percept
+    return [
+        ('rig_loss_only', dataclasses.replace(cfg, w_percept=0.0)),
+        ('with_perceptual', dataclasses.replace(cfg, w_percept=p)),
+        # a tenth of the default weight
+        ('with_perceptual_low', dataclasses.replace(cfg, w_percept=0.005)),
+        ('separate_decoders', dataclasses.replace(cfg, separate=True)),
+        ('paired', dataclasses.replace(cfg, w_paired=1.0)),
+        ('no_cross_avatar', dataclasses.replace(cfg, cross=False)),
+        ('mse_rig_loss', dataclasses.replace(cfg, rig_loss='mse')),
+        ('no_real_frames', dataclasses.replace(cfg, w_real=0.0)),
+        ('sigmoid_head', dataclasses.replace(cfg, out='sigmoid')),
+    ]
+
+
+def no_triplet_row(mae_path, encoder, renderers, avatars, rig: Rows, cfg, data_cfg, log) -> dict:
+    """The decoder trained and measured on the MAE's features before triplet tuning: every row
+    re-read by the raw encoder."""
+    raw = ExpressionEncoder.from_mae(mae_path, encoder.emb_dim).eval()
+    rig2 = Rows(*read_faces(raw, rig.images), rig.k, rig.C, rig.E)
+    fa, n_fa = training_faces(raw, data_cfg)
+    held2 = face_rows(raw, 'actors', 'heldout', data_cfg.n_heldout, data_cfg)
+    dec, h = train_decoder(
+        raw,
+        renderers,
+        avatars,
+        rig2,
+        fa,
+        cfg,
+        log,
+        tag='no_triplet_features',
+        real=rows_from(fa, n_fa),
+    )
+    return ablation_row(raw, dec, avatars, held2, h['minutes'])
+
+
 def animator_ablations(
     encoder,
     renderers,
@@ -744,55 +807,14 @@ def animator_ablations(
     real: Rows | None = None,
 ) -> dict:
     "{variant: {'mae': mean rig MAE over avatars, 'per_avatar': {...}, 'minutes'}}"
-
-    def row(enc, dec, held_rows, minutes):
-        per = {
-            av.name: rig_report(
-                Animator(enc, dec, avatars).predict_features(held_rows.F, av.name),
-                av.semantic(held_rows.E),
-                av.controls,
-            )['mae']
-            for av in avatars
-        }
-        return {
-            'mae': round(float(np.mean(list(per.values()))), 4),
-            'per_avatar': per,
-            'minutes': minutes,
-        }
-
     out = {}
-    p = cfg.w_percept or AnimatorConfig().w_percept
-    for name, c in [
-        ('rig_loss_only', dataclasses.replace(cfg, w_percept=0.0)),
-        ('with_perceptual', dataclasses.replace(cfg, w_percept=p)),
-        # a tenth of the default weight
-        ('with_perceptual_low', dataclasses.replace(cfg, w_percept=0.005)),
-        ('separate_decoders', dataclasses.replace(cfg, separate=True)),
-        ('paired', dataclasses.replace(cfg, w_paired=1.0)),
-        ('no_cross_avatar', dataclasses.replace(cfg, cross=False)),
-        ('mse_rig_loss', dataclasses.replace(cfg, rig_loss='mse')),
-        ('no_real_frames', dataclasses.replace(cfg, w_real=0.0)),
-        ('sigmoid_head', dataclasses.replace(cfg, out='sigmoid')),
-    ]:
+    for name, c in ablation_configs(cfg):
         dec, h = train_decoder(encoder, renderers, avatars, rig, faces, c, log, tag=name, real=real)
-        out[name] = row(encoder, dec, held, h['minutes'])
+        out[name] = ablation_row(encoder, dec, avatars, held, h['minutes'])
     if mae_path is not None:
-        raw = ExpressionEncoder.from_mae(mae_path, encoder.emb_dim).eval()
-        rig2 = Rows(*read_faces(raw, rig.images), rig.k, rig.C, rig.E)
-        fa, n_fa = training_faces(raw, data_cfg)
-        held2 = face_rows(raw, 'actors', 'heldout', data_cfg.n_heldout, data_cfg)
-        dec, h = train_decoder(
-            raw,
-            renderers,
-            avatars,
-            rig2,
-            fa,
-            cfg,
-            log,
-            tag='no_triplet_features',
-            real=rows_from(fa, n_fa),
+        out['no_triplet_features'] = no_triplet_row(
+            mae_path, encoder, renderers, avatars, rig, cfg, data_cfg, log
         )
-        out['no_triplet_features'] = row(raw, dec, held2, h['minutes'])
     return out
 
 # %% ../nbs/11_animator.ipynb #65b57b26
@@ -892,6 +914,23 @@ def finetune_new_avatar(
     return dec, h
 
 # %% ../nbs/11_animator.ipynb #9ed7beb6
+def held_rig_mae(anim: Animator, held: Rows, dec, avatars: list, av) -> float:
+    "Rig error of decoder `dec` (over `avatars`) for avatar `av` on the held-out faces `held`."
+    pred = Animator(anim.encoder, dec, avatars).predict_features(held.F, av.name)
+    return rig_report(pred, av.semantic(held.E), av.controls)['mae']
+
+
+def new_avatar_figures(anim, held, dec, avatars, new, minutes, steps, params) -> dict:
+    "The new avatar's rig error, the old avatars' after it was added, and what that cost."
+    return {
+        'puppet_mae': held_rig_mae(anim, held, dec, avatars, new),
+        'old_mae_after': {a.name: held_rig_mae(anim, held, dec, avatars, a) for a in anim.avatars},
+        'minutes': minutes,
+        'steps': steps,
+        'trained_parameters': int(params),
+    }
+
+
 def new_avatar_experiment(
     anim: Animator,
     renderers,
@@ -909,60 +948,26 @@ def new_avatar_experiment(
     t0 = time.time()
     r_new, rm = train_renderer(pup, rcfg, ref_size=anim.img_size, log=log)
     t_ren = time.time() - t0
-    mae = lambda dec, avs, av: rig_report(
-        Animator(anim.encoder, dec, avs).predict_features(held.F, av.name),
-        av.semantic(held.E),
-        av.controls,
-    )['mae']
-    dec_ft, h_ft = finetune_new_avatar(
-        anim.decoder,
-        anim.encoder,
-        renderers,
-        anim.avatars,
-        pup,
-        r_new,
-        rig,
-        faces,
-        cfg,
-        max(1, cfg.steps // 4),
-        log,
-    )
-    avs4 = anim.avatars + [pup]
-    both = h_ft.pop('rows')
-    dec_all, h_all = train_decoder(
-        anim.encoder,
-        list(renderers) + [r_new],
-        avs4,
-        both,
-        faces,
-        cfg,
-        log,
-        tag='retrain (4 avatars)',
-    )
+    ft_steps = max(1, cfg.steps // 4)
+    old = (anim.decoder, anim.encoder, renderers, anim.avatars)
+    dec_ft, h_ft = finetune_new_avatar(*old, pup, r_new, rig, faces, cfg, ft_steps, log)
+    # the same rows (the new avatar's renders added), all four avatars trained from scratch
+    avs4, both, ren4 = anim.avatars + [pup], h_ft.pop('rows'), list(renderers) + [r_new]
+    tag = 'retrain (4 avatars)'
+    dec_all, h_all = train_decoder(anim.encoder, ren4, avs4, both, faces, cfg, log, tag=tag)
+    ft_params = dec_ft.embed.weight.shape[1] + sum(p.numel() for p in dec_ft.head.parameters())
+    all_params = sum(p.numel() for p in dec_all.parameters())
+    constant = np.broadcast_to(const_controls(faces.E, [pup])['puppet'], (len(held), 6))
     return {
         'renderer': rm,
         'renderer_minutes': round(t_ren / 60, 2),
-        'finetune': {
-            'puppet_mae': mae(dec_ft, avs4, pup),
-            'old_mae_after': {a.name: mae(dec_ft, avs4, a) for a in anim.avatars},
-            'minutes': h_ft['minutes'],
-            'steps': max(1, cfg.steps // 4),
-            'trained_parameters': int(
-                dec_ft.embed.weight.shape[1] + sum(p.numel() for p in dec_ft.head.parameters())
-            ),
-        },
-        'retrain': {
-            'puppet_mae': mae(dec_all, avs4, pup),
-            'old_mae_after': {a.name: mae(dec_all, avs4, a) for a in anim.avatars},
-            'minutes': h_all['minutes'],
-            'steps': cfg.steps,
-            'trained_parameters': int(sum(p.numel() for p in dec_all.parameters())),
-        },
-        'constant_puppet_mae': rig_report(
-            np.broadcast_to(const_controls(faces.E, [pup])['puppet'], (len(held), 6)),
-            pup.semantic(held.E),
-            pup.controls,
-        )['mae'],
+        'finetune': new_avatar_figures(
+            anim, held, dec_ft, avs4, pup, h_ft['minutes'], ft_steps, ft_params
+        ),
+        'retrain': new_avatar_figures(
+            anim, held, dec_all, avs4, pup, h_all['minutes'], cfg.steps, all_params
+        ),
+        'constant_puppet_mae': rig_report(constant, pup.semantic(held.E), pup.controls)['mae'],
     }
 
 # %% ../nbs/11_animator.ipynb #7ab614b1

@@ -19,11 +19,11 @@ from .rigs import EXPRESSIONS
 # %% auto #0
 __all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'ANIMATOR_ABLATIONS', 'EXPRESSION_TARGETS', 'TARGETS', 'START', 'END',
            'get_key', 'no_nans', 'check_keys', 'manifest_of', 'machine_info', 'expression_section', 'neutral_frames',
-           'real_agreement', 'retarget_section', 'animator_ablation_rows', 'tracker_alone_fps', 'detect_every_cost',
-           'live_section', 'clip_section', 'benchmark', 'extra_sections', 'bench_data', 'bench_expression', 'run_all',
-           'rig_row', 'worst', 'at_least', 'at_most', 'accuracy_rows', 'speed_rows', 'results_table', 'update_readme',
-           'plot_triplets', 'plot_rig_error', 'plot_real_r', 'plot_speed', 'plot_curves', 'report_figures',
-           'report_markdown', 'report']
+           'real_agreement', 'heldout_rows', 'retarget_section', 'animator_ablation_rows', 'tracker_alone_fps',
+           'detect_every_cost', 'live_section', 'human_values', 'speed_figures', 'clip_section', 'benchmark',
+           'extra_sections', 'bench_data', 'bench_expression', 'run_all', 'rig_row', 'worst', 'at_least', 'at_most',
+           'accuracy_rows', 'speed_rows', 'results_table', 'update_readme', 'plot_triplets', 'plot_rig_error',
+           'plot_real_r', 'plot_speed', 'plot_curves', 'report_figures', 'report_markdown', 'report']
 
 # %% ../nbs/13_bench.ipynb #73e5eef5
 # the 8 key channels of real agreement (DESIGN.md §7), as the animator's evaluation names them
@@ -199,25 +199,25 @@ def real_agreement(anim, real, clips: np.ndarray) -> dict:
     }
 
 
-def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
-    "Rig error on held-out actors against the landmark and constant baselines, and real-clip r."
+def heldout_rows(anim, man: dict, n: int | None = None) -> tuple:
+    """(`n` held-out actors with their crops, held-out real frames, {avatar: constant controls})
+    for the preset the manifest names, read by the shipped encoder."""
     from freeavatar.actors import DataConfig
-    from freeavatar.animator import face_rows, evaluate_animator
+    from freeavatar.animator import face_rows
 
     dc = DataConfig.preset(man['preset'] if man['preset'] in ('tiny', 'cpu', 'paper') else 'cpu')
-    held = face_rows(
-        anim.encoder,
-        'actors',
-        'heldout',
-        n_heldout or man['metrics'].get('n_heldout') or dc.n_heldout,
-        dc,
-        keep_images=True,
-    )
+    n = n or man['metrics'].get('n_heldout') or dc.n_heldout
+    held = face_rows(anim.encoder, 'actors', 'heldout', n, dc, keep_images=True)
     real = face_rows(anim.encoder, 'real', 'heldout', None, dc)
-    const = {
-        k: np.array(v, np.float32)
-        for k, v in (man['metrics'].get('constant_controls') or {}).items()
-    }
+    recorded = man['metrics'].get('constant_controls') or {}
+    return held, real, {k: np.array(v, np.float32) for k, v in recorded.items()}
+
+
+def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
+    "Rig error on held-out actors against the landmark and constant baselines, and real-clip r."
+    from freeavatar.animator import evaluate_animator
+
+    held, real, const = heldout_rows(anim, man, n_heldout)
     ev = evaluate_animator(anim, held, real, const=const or None)
     out = {
         'rig_mae': {a: ev['rig'][a]['mae'] for a in ev['rig']},
@@ -362,6 +362,30 @@ def live_section(anim, max_frames: int | None = None) -> dict:
     }
 
 
+def human_values(summary: dict) -> list:
+    "The human's per-frame controls `(T, 25)`, from the `animation.json` of a `retarget` summary."
+    return json.loads(Path(summary['files']['animation.json']).read_text())['values']['human']
+
+
+def speed_figures(demo: dict, preview: dict, batch1: dict, cost: dict, fps_tracker: float) -> dict:
+    """The demo run's speed, with what the preview costs, MediaPipe alone, the accuracy cost of
+    tracking between detections and the latency at batch 1."""
+    speed = dict(demo['speed'])
+    speed['ms_per_frame'] = {
+        **speed['ms_per_frame'],
+        'preview': preview['speed']['ms_per_frame']['preview'],
+    }
+    speed['fps_with_preview'] = preview['speed']['fps_end_to_end']
+    speed['fps_tracker_alone'] = fps_tracker
+    speed['fps_ratio_vs_tracker'] = round(speed['fps_end_to_end'] / fps_tracker, 3)
+    speed['detect_every_r'] = cost
+    speed['batch1'] = {
+        'fps_end_to_end': batch1['speed']['fps_end_to_end'],
+        'ms_per_frame': batch1['speed']['ms_per_frame'],
+    }
+    return speed
+
+
 def clip_section(anim, weights, max_frames: int | None = None) -> tuple[dict, dict, dict]:
     """(temporal, speed) from the retargeting tool, three avatars, into temporary folders: the demo
     clip with every format but the preview (the speed target is without it; a 64-frame run first
@@ -379,11 +403,8 @@ def clip_section(anim, weights, max_frames: int | None = None) -> tuple[dict, di
         run('warmup', DEMO_CLIP, formats=('json',), max_frames=64)
         s = run('demo', DEMO_CLIP, formats=('csv', 'json', 'gltf'), max_frames=max_frames)
         raw = run('raw', DEMO_CLIP, formats=('json',), max_frames=max_frames, smooth='none')
-        val = lambda summ: json.loads(Path(summ['files']['animation.json']).read_text())['values'][
-            'human'
-        ]
         hc = anim.avatars[anim.index('human')].controls
-        sm, rw = np.array(val(s)), np.array(val(raw))
+        sm, rw = np.array(human_values(s)), np.array(human_values(raw))
         curves = {
             c: (rw[:, hc.index(c)], sm[:, hc.index(c)]) for c in ('jawOpen', 'mouthSmileLeft')
         }
@@ -391,27 +412,15 @@ def clip_section(anim, weights, max_frames: int | None = None) -> tuple[dict, di
         one = run('batch1', DEMO_CLIP, formats=('json',), max_frames=60, batch=1)
         prev = run('preview', DEMO_CLIP, max_frames=max_frames)
         # what tracking between detections costs: raw human curves against MediaPipe on every frame
-        cost = detect_every_cost(run, val, hc, raw, max_frames)
+        cost = detect_every_cost(run, human_values, hc, raw, max_frames)
     temporal = {
         **_jitter(s),
         'note': f"{Path(s['input']).name} is the training clip of the real-frame losses; "
         "see heldout_clip",
         'heldout_clip': _jitter(held),
     }
-    speed = dict(s['speed'])
-    speed['ms_per_frame'] = {
-        **speed['ms_per_frame'],
-        'preview': prev['speed']['ms_per_frame']['preview'],
-    }
-    speed['fps_with_preview'] = prev['speed']['fps_end_to_end']
-    speed['fps_tracker_alone'] = tracker_alone_fps(fetch(DEMO_CLIP), max_frames)
-    speed['fps_ratio_vs_tracker'] = round(speed['fps_end_to_end'] / speed['fps_tracker_alone'], 3)
-    speed['detect_every_r'] = cost
-    speed['batch1'] = {
-        'fps_end_to_end': one['speed']['fps_end_to_end'],
-        'ms_per_frame': one['speed']['ms_per_frame'],
-    }
-    return temporal, speed, curves
+    fps_tracker = tracker_alone_fps(fetch(DEMO_CLIP), max_frames)
+    return temporal, speed_figures(s, prev, one, cost, fps_tracker), curves
 
 # %% ../nbs/13_bench.ipynb #4e3e3221
 def benchmark(

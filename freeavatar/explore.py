@@ -12,8 +12,9 @@ from .core import InputError
 from .rigs import EXPRESSIONS
 
 # %% auto #0
-__all__ = ['COLOR_BY', 'Gallery', 'dominant_expression', 'gallery', 'umap_2d', 'thumb_b64', 'explorer_figure',
-           'nearest_across_domains', 'neighbour_strip', 'explorer_widget', 'explorer_matplotlib']
+__all__ = ['COLOR_BY', 'SYMBOLS', 'Gallery', 'dominant_expression', 'gallery', 'umap_2d', 'thumb_b64', 'group_keys',
+           'group_trace', 'explorer_figure', 'nearest_across_domains', 'neighbour_strip', 'explorer_widget',
+           'explorer_matplotlib']
 
 # %% ../nbs/09_explore.ipynb #8a077959
 from dataclasses import dataclass
@@ -111,41 +112,43 @@ def _top(e, k=3):
 COLOR_BY = ('expression', 'domain', 'identity')
 
 
+# the marker of each domain: a face's shape says where it came from, its colour what `color_by` says
+SYMBOLS = {'actor': 'circle', 'real': 'diamond', 'human': 'square', 'toon': 'star', 'creature': 'x'}
+
+
+def group_keys(g: Gallery, color_by: str) -> np.ndarray:
+    "`(N,)` the group of every face: its dominant expression, its domain or its identity."
+    if color_by not in COLOR_BY:
+        raise InputError(color_by, f"color_by must be one of {COLOR_BY}")
+    if color_by == 'expression':
+        return dominant_expression(g.expr)
+    if color_by == 'domain':
+        return g.domain
+    return np.where(g.identity >= 0, g.identity.astype(str), g.domain)
+
+
+def group_trace(g: Gallery, xy: np.ndarray, i: np.ndarray, name: str, thumbs: bool) -> go.Scatter:
+    "The faces `i` as one scatter trace, each with its index, thumbnail and top channels on hover."
+    return go.Scatter(
+        x=xy[i, 0],
+        y=xy[i, 1],
+        mode='markers',
+        name=name,
+        marker=dict(size=7, symbol=[SYMBOLS.get(d, 'circle') for d in g.domain[i]], opacity=0.8),
+        customdata=np.stack([i, [thumb_b64(g.images[j]) if thumbs else '' for j in i]], 1),
+        text=[f"{g.domain[j]} · id {g.identity[j]}<br>{_top(g.expr[j])}" for j in i],
+        hovertemplate='%{text}<extra>%{fullData.name}</extra>',
+    )
+
+
 def explorer_figure(
     g: Gallery, xy: np.ndarray, color_by: str = 'expression', thumbs: bool = True
 ) -> go.Figure:
     "Scatter of the 2-D map, one trace per group of `color_by`."
-    if color_by not in COLOR_BY:
-        raise InputError(color_by, f"color_by must be one of {COLOR_BY}")
-    key = {
-        'expression': dominant_expression(g.expr),
-        'domain': g.domain,
-        'identity': np.where(g.identity >= 0, g.identity.astype(str), g.domain),
-    }[color_by]
-    symbols = {
-        'actor': 'circle',
-        'real': 'diamond',
-        'human': 'square',
-        'toon': 'star',
-        'creature': 'x',
-    }
+    key = group_keys(g, color_by)
     fig = go.Figure()
     for k in sorted(set(key.tolist())):
-        i = np.where(key == k)[0]
-        fig.add_trace(
-            go.Scatter(
-                x=xy[i, 0],
-                y=xy[i, 1],
-                mode='markers',
-                name=str(k),
-                marker=dict(
-                    size=7, symbol=[symbols.get(d, 'circle') for d in g.domain[i]], opacity=0.8
-                ),
-                customdata=np.stack([i, [thumb_b64(g.images[j]) if thumbs else '' for j in i]], 1),
-                text=[f"{g.domain[j]} · id {g.identity[j]}<br>{_top(g.expr[j])}" for j in i],
-                hovertemplate='%{text}<extra>%{fullData.name}</extra>',
-            )
-        )
+        fig.add_trace(group_trace(g, xy, np.where(key == k)[0], str(k), thumbs))
     fig.update_layout(
         title=f"expression space (UMAP), coloured by {color_by}",
         width=760,

@@ -345,6 +345,22 @@ def gltf_document(mm: MorphMesh, values: np.ndarray, fps: float) -> tuple[dict, 
     return gltf, bytes(buf.data)
 
 # %% ../nbs/12a_gltf.ipynb #587b5ebf
+def _check_fps(avatar, fps, T: int):
+    "An InputError naming the avatar unless `fps` is a number > 0 whose `T` float32 times increase."
+    if (
+        isinstance(fps, bool)
+        or not isinstance(fps, (int, float, np.number))
+        or not math.isfinite(fps)
+        or fps <= 0
+    ):
+        raise InputError(avatar.name, f"fps must be a number > 0, got {fps!r}")
+    if T > 1 and not (np.diff((np.arange(T) / fps).astype(np.float32)) > 0).all():
+        raise InputError(
+            avatar.name,
+            f"fps {fps} is too high for {T} frames: the float32 times stop increasing",
+        )
+
+
 def _check_values(avatar, values, fps) -> np.ndarray:
     "`values` as float32 `(T, n)` in range, or an InputError naming the avatar and what is wrong."
     names = list(avatar.controls)
@@ -368,25 +384,14 @@ def _check_values(avatar, values, fps) -> np.ndarray:
             avatar.name,
             f"values contain NaN or infinity (first at frame {t}, control {names[i]!r})",
         )
-    if (
-        isinstance(fps, bool)
-        or not isinstance(fps, (int, float, np.number))
-        or not math.isfinite(fps)
-        or fps <= 0
-    ):
-        raise InputError(avatar.name, f"fps must be a number > 0, got {fps!r}")
-    if len(a) > 1 and not (np.diff((np.arange(len(a)) / fps).astype(np.float32)) > 0).all():
-        raise InputError(
-            avatar.name,
-            f"fps {fps} is too high for {len(a)} frames: the float32 times stop increasing",
-        )
+    _check_fps(avatar, fps, len(a))
     lo, hi = _ranges(avatar)
     bad = (a < lo - 1e-6) | (a > hi + 1e-6)
     if bad.any():
+        clipped = [names[i] for i in np.where(bad.any(0))[0]]
         warnings.warn(
             f"{avatar.name}: values outside their range were clipped in {bad.any(0).sum()} "
-            f"controls: "
-            f"{[names[i] for i in np.where(bad.any(0))[0]]}"
+            f"controls: {clipped}"
         )
     return np.clip(a, lo, hi)
 

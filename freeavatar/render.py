@@ -15,8 +15,8 @@ from .core import InputError
 from .assets import fetch
 
 # %% auto #0
-__all__ = ['LIGHT', 'face_normals', 'load_canonical_mesh', 'rotation', 'Camera', 'vertex_normals', 'Mesh', 'render_meshes',
-           'time_fps']
+__all__ = ['LIGHT', 'face_normals', 'load_canonical_mesh', 'rotation', 'Camera', 'vertex_normals', 'Mesh', 'Scene', 'scene_of',
+           'render_meshes', 'time_fps']
 
 # %% ../nbs/02_render.ipynb #e877fc24
 def face_normals(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -183,6 +183,44 @@ def _background(bg, size) -> np.ndarray:
     return np.broadcast_to(np.asarray(bg, np.float32).reshape(1, 1, 3), (size, size, 3)).copy()
 
 
+@dataclass
+class Scene:
+    "Every mesh of a render in one set of arrays, as the rasterizer reads them."
+
+    verts: np.ndarray  # (N, 3) float32
+    faces: np.ndarray  # (F, 3) int32, into `verts`
+    colors: np.ndarray  # (N, 3) float32 (1 where textured)
+    uvs: np.ndarray  # (N, 2) float32 (0 where coloured)
+    mode: np.ndarray  # (F,) uint8: bit 1 textured, bit 2 cel-shaded
+    part: np.ndarray  # (F,) uint8 part id
+    texture: np.ndarray  # (H, W, 3) float32, the scene's one texture (a 2x2 stand-in if none)
+
+
+def scene_of(meshes: list[Mesh]) -> Scene:
+    "The meshes concatenated into one `Scene`; more than one texture is an InputError."
+    texs = {id(m.texture): m.texture for m in meshes if m.texture is not None}
+    if len(texs) > 1:
+        raise InputError('render_meshes', "at most one texture per scene")
+    offs = np.cumsum([0] + [len(m.verts) for m in meshes])
+    ones = lambda m: np.ones((len(m.verts), 3), np.float32)
+    zeros = lambda m: np.zeros((len(m.verts), 2), np.float32)
+    cols = np.concatenate([m.colors if m.colors is not None else ones(m) for m in meshes])
+    uvs = np.concatenate([m.uvs if m.uvs is not None else zeros(m) for m in meshes])
+    return Scene(
+        verts=np.concatenate([m.verts for m in meshes]).astype(np.float32, copy=False),
+        faces=np.concatenate([m.faces + o for m, o in zip(meshes, offs)]).astype(
+            np.int32, copy=False
+        ),
+        colors=cols.astype(np.float32, copy=False),
+        uvs=uvs.astype(np.float32, copy=False),
+        mode=np.concatenate(
+            [np.full(len(m.faces), (m.texture is not None) | (2 * m.cel), np.uint8) for m in meshes]
+        ),
+        part=np.concatenate([np.full(len(m.faces), m.part, np.uint8) for m in meshes]),
+        texture=next(iter(texs.values())) if texs else np.zeros((2, 2, 3), np.float32),
+    )
+
+
 def render_meshes(
     meshes: list[Mesh],
     camera: Camera,
@@ -195,46 +233,16 @@ def render_meshes(
 ):
     """Rasterize `meshes` -> `uint8 (size, size, 3)` (and the `uint8 (size, size)` part ids if
     `return_ids`)."""
-    texs = {id(m.texture): m.texture for m in meshes if m.texture is not None}
-    if len(texs) > 1:
-        raise InputError('render_meshes', "at most one texture per scene")
-    tex = next(iter(texs.values())) if texs else np.zeros((2, 2, 3), np.float32)
+    sc = scene_of(meshes)
     rot = rotation(*pose)
-    verts = np.concatenate([m.verts for m in meshes]).astype(np.float32, copy=False)
-    offs = np.cumsum([0] + [len(m.verts) for m in meshes])
-    faces = np.concatenate([m.faces + o for m, o in zip(meshes, offs)]).astype(np.int32, copy=False)
-    cols = np.concatenate(
-        [
-            m.colors if m.colors is not None else np.ones((len(m.verts), 3), np.float32)
-            for m in meshes
-        ]
-    )
-    uvs = np.concatenate(
-        [m.uvs if m.uvs is not None else np.zeros((len(m.verts), 2), np.float32) for m in meshes]
-    )
     light = LIGHT if light is None else np.asarray(light, np.float32) / np.linalg.norm(light)
     shade = np.concatenate([m.shade(rot, light, gain) for m in meshes])
-    fmode = np.concatenate(
-        [np.full(len(m.faces), (m.texture is not None) | (2 * m.cel), np.uint8) for m in meshes]
-    )
-    fpart = np.concatenate([np.full(len(m.faces), m.part, np.uint8) for m in meshes])
-    xy, depth = camera.project(verts, size, pose)
+    xy, depth = camera.project(sc.verts, size, pose)
     img = _background(background, size)
     zbuf = np.full((size, size), np.inf, np.float32)
     ids = np.zeros((size, size), np.uint8)
     _rasterize(
-        xy,
-        depth,
-        faces,
-        cols.astype(np.float32, copy=False),
-        uvs.astype(np.float32, copy=False),
-        shade,
-        fmode,
-        fpart,
-        tex,
-        img,
-        zbuf,
-        ids,
+        xy, depth, sc.faces, sc.colors, sc.uvs, shade, sc.mode, sc.part, sc.texture, img, zbuf, ids
     )
     out = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
     return (out, ids) if return_ids else out

@@ -40,11 +40,11 @@ from .avatars import get_avatar
 # %% auto #0
 __all__ = ['FORMATS', 'STAGES', 'DEMO_CLIP', 'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'timecode',
            'csv_text', 'bar_strip', 'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info',
-           'Curves', 'torch_threads', 'encoder_threads', 'next_chunk', 'read_chunk', 'curves_of', 'run_pipeline',
-           'check_formats', 'check_avatars', 'writable_dir', 'check_options', 'staged_output', 'apply_neutral',
-           'animation_doc', 'write_curves', 'speed_summary', 'open_input', 'calibrated_curves', 'write_outputs',
-           'run_summary', 'require_face', 'tracking_info', 'retarget', 'demo', 'summary_text', 'add_retarget_args',
-           'add_demo_args', 'cmd_retarget', 'cmd_demo']
+           'Curves', 'torch_threads', 'encoder_threads', 'next_chunk', 'read_chunk', 'curves_of', 'keep_chunk',
+           'run_pipeline', 'check_formats', 'check_avatars', 'writable_dir', 'check_options', 'staged_output',
+           'apply_neutral', 'animation_doc', 'write_curves', 'speed_summary', 'open_input', 'calibrated_curves',
+           'write_outputs', 'run_summary', 'require_face', 'tracking_info', 'retarget', 'demo', 'summary_text',
+           'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
 
 # %% ../nbs/12_retarget.ipynb #ba3cb11c
 def neutral_embedding(encoder, size: int | None = None) -> np.ndarray:
@@ -332,6 +332,19 @@ def curves_of(source, parts: dict, raw: dict, keep_crops, times, every, n_thread
     )
 
 
+def keep_chunk(parts: dict, raw: dict, tr, Z_, controls: dict, keep_crops: bool):
+    "Append one chunk's tracking, embeddings `Z_` and per-avatar `controls` to the clip's lists."
+    for a in raw:
+        raw[a].append(controls[a])
+    for k, v in zip(
+        ('found', 'n_faces', 'detected', 'Z', 'bs'),
+        (tr.found, tr.n_faces, tr.detected, Z_, tr.blendshapes),
+    ):
+        parts[k].append(v)
+    if keep_crops:
+        parts['crops'].append(tr.crops)
+
+
 def run_pipeline(
     source: Source,
     animator,
@@ -373,15 +386,7 @@ def run_pipeline(
             while (tr := fut.result()) is not None:
                 fut = pool.submit(next_chunk, *args)
                 Z_, controls = read_chunk(animator, tr, avatars, batch, times)
-                for a in avatars:
-                    raw[a].append(controls[a])
-                for k, v in zip(
-                    ('found', 'n_faces', 'detected', 'Z', 'bs'),
-                    (tr.found, tr.n_faces, tr.detected, Z_, tr.blendshapes),
-                ):
-                    parts[k].append(v)
-                if keep_crops:
-                    parts['crops'].append(tr.crops)
+                keep_chunk(parts, raw, tr, Z_, controls, keep_crops)
                 bar.update(len(tr.found))
         # Ctrl-C reaches this (main) thread: a live capture ends here, what was seen is kept
         except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from .core import InputError, atomic_write
 
 # %% auto #0
 __all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
-           'training_minutes', 'write_manifest', 'ship_weights']
+           'training_minutes', 'headline_metrics', 'stage_minutes', 'write_manifest', 'ship_weights']
 
 # %% ../nbs/11a_train.ipynb #8edb47106e1a46a883d545849b8ab81b
 SHIPPED = (
@@ -176,6 +176,37 @@ def training_minutes(m: dict) -> float | None:
     return round(sum(p for p in parts if p), 2) if any(parts) else None
 
 
+def headline_metrics(metrics: dict) -> dict:
+    "The manifest's `metrics`: rig error, baselines, real r, triplets, renderers, ablations."
+    a = metrics.get('animator', {})
+    ev = a.get('eval', {})
+    return {
+        'rig_mae': {k: v['mae'] for k, v in ev.get('rig', {}).items()},
+        'baseline_rig_mae': {k: v['mae'] for k, v in ev.get('baseline', {}).items()},
+        'real_r': ev.get('real_r'),
+        'n_heldout': ev.get('n_heldout'),
+        'triplet_acc': metrics.get('semi', metrics.get('triplet')),
+        'renderers': {
+            k: {'l1': v.get('l1'), 'psnr': v.get('psnr'), 'z_ratio': v.get('ratio')}
+            for k, v in a.get('renderers', {}).items()
+        },
+        'constant_controls': a.get('constant_controls'),
+        'expression_ablations': metrics.get('ablations'),
+        'animator_ablations': a.get('ablations'),
+        'new_avatar': a.get('new_avatar'),
+    }
+
+
+def stage_minutes(metrics: dict) -> dict:
+    "Minutes of each training stage, data to decoder."
+    a = metrics.get('animator', {})
+    stages = ('data_minutes', 'mae_minutes', 'triplet_minutes', 'semi_minutes')
+    return {k: metrics.get(k) for k in stages} | {
+        'renderer_minutes': a.get('renderer_minutes'),
+        'animator_minutes': a.get('minutes'),
+    }
+
+
 def write_manifest(out: Path, metrics: dict) -> Path:
     """`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics
     and training time."""
@@ -188,35 +219,14 @@ def write_manifest(out: Path, metrics: dict) -> Path:
         for f in SHIPPED
         if (out / f).exists()
     }
-    configs = {f: read_checkpoint(out / f)['config'] for f in files}
-    a = metrics.get('animator', {})
-    ev = a.get('eval', {})
     man = {
         'freeavatar': freeavatar.__version__,
         'preset': metrics.get('preset'),
         'files': files,
-        'configs': configs,
-        'metrics': {
-            'rig_mae': {k: v['mae'] for k, v in ev.get('rig', {}).items()},
-            'baseline_rig_mae': {k: v['mae'] for k, v in ev.get('baseline', {}).items()},
-            'real_r': ev.get('real_r'),
-            'n_heldout': ev.get('n_heldout'),
-            'triplet_acc': metrics.get('semi', metrics.get('triplet')),
-            'renderers': {
-                k: {'l1': v.get('l1'), 'psnr': v.get('psnr'), 'z_ratio': v.get('ratio')}
-                for k, v in a.get('renderers', {}).items()
-            },
-            'constant_controls': a.get('constant_controls'),
-            'expression_ablations': metrics.get('ablations'),
-            'animator_ablations': a.get('ablations'),
-            'new_avatar': a.get('new_avatar'),
-        },
+        'configs': {f: read_checkpoint(out / f)['config'] for f in files},
+        'metrics': headline_metrics(metrics),
         'training_minutes': training_minutes(metrics),
-        'stage_minutes': {
-            k: metrics.get(k)
-            for k in ('data_minutes', 'mae_minutes', 'triplet_minutes', 'semi_minutes')
-        }
-        | {'renderer_minutes': a.get('renderer_minutes'), 'animator_minutes': a.get('minutes')},
+        'stage_minutes': stage_minutes(metrics),
     }
     return atomic_write(out / 'manifest.json', lambda p: p.write_text(json.dumps(man, indent=1)))
 
