@@ -28,10 +28,11 @@ __all__ = ['KIND', 'LEGACY_FIELDS', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'Animato
            'SeparateDecoders', 'make_decoder', 'encoder_input', 'render_controls', 'perceptual_loss', 'Rows',
            'cat_rows', 'read_faces', 'controls_matrix', 'render_rows', 'face_rows', 'rows_from', 'training_faces',
            'with_cross', 'rig_error', 'control_mask', 'frozen', 'face_terms', 'labelled_rows', 'row_tensors',
-           'batch_error', 'log_progress', 'train_decoder', 'pearson', 'rig_report', 'landmark_expressions', 'Animator',
-           'evaluate_animator', 'const_controls', 'train_renderers', 'train_animator', 'ablation_row',
-           'ablation_configs', 'no_triplet_row', 'animator_ablations', 'PuppetAvatar', 'extend_decoder',
-           'finetune_new_avatar', 'held_rig_mae', 'new_avatar_figures', 'new_avatar_experiment', 'side_by_side']
+           'batch_error', 'log_progress', 'decoder_data', 'train_decoder', 'pearson', 'rig_report',
+           'landmark_expressions', 'Animator', 'evaluate_animator', 'const_controls', 'train_renderers',
+           'train_animator', 'ablation_row', 'ablation_configs', 'no_triplet_row', 'animator_ablations', 'PuppetAvatar',
+           'extend_decoder', 'finetune_new_avatar', 'held_rig_mae', 'new_avatar_figures', 'new_avatar_experiment',
+           'side_by_side']
 
 # %% ../nbs/11_animator.ipynb #9c2779d1
 @dataclass
@@ -405,6 +406,20 @@ def log_progress(log, tag: str, step: int, cfg, hist: dict, t0: float):
     log(f"{tag} step {step + 1}/{cfg.steps} {losses} ({rate:.1f} steps/s)")
 
 
+def decoder_data(rig: Rows, real: Rows | None, faces: Rows, avatars: list, cfg) -> tuple:
+    """What a decoder trains on, as tensors: the rig rows (with the cross-avatar rows), the labelled
+    real rows (None when `w_real` is off or there are none), the faces' (F, Z), and for `w_paired`
+    each avatar's controls of the faces' expressions."""
+    rig_t = row_tensors(with_cross(rig, avatars) if cfg.cross else rig)
+    use_real = bool(cfg.w_real) and real is not None and len(real) > 0
+    real_t = row_tensors(labelled_rows(real, avatars)) if use_real else None
+    face_t = (torch.from_numpy(faces.F), torch.from_numpy(faces.Z))
+    if not cfg.w_paired:
+        return rig_t, real_t, face_t, None
+    paired_C = {a: torch.from_numpy(av.semantic(faces.E)) for a, av in enumerate(avatars)}
+    return rig_t, real_t, face_t, paired_C
+
+
 def train_decoder(
     encoder,
     renderers: list[NeuralRenderer],
@@ -424,27 +439,19 @@ def train_decoder(
     rng = np.random.default_rng(cfg.seed)
     widths = [len(a.controls) for a in avatars]
     dec = decoder if decoder is not None else make_decoder(rig.F.shape[1], widths, cfg)
-    rig_t = row_tensors(with_cross(rig, avatars) if cfg.cross else rig)
-    use_real = bool(cfg.w_real) and real is not None and len(real) > 0
-    real_t = row_tensors(labelled_rows(real, avatars)) if use_real else None
+    rig_t, real_t, face_t, paired_C = decoder_data(rig, real, faces, avatars, cfg)
     opt = torch.optim.AdamW(
         params if params is not None else dec.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
     )
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.05)
     mask = control_mask(widths)  # (nA, max_n)
-    paired_C = (
-        {a: torch.from_numpy(av.semantic(faces.E)) for a, av in enumerate(avatars)}
-        if cfg.w_paired
-        else None
-    )
-    face_t = (torch.from_numpy(faces.F), torch.from_numpy(faces.Z))
     hist = {'rig': [], 'real': [], 'percept': [], 'paired': []}
     t0 = time.time()
     dec.train()
     with frozen(encoder, *renderers):
         for step in range(cfg.steps):
             terms = {'rig': batch_error(dec, rig_t, mask, cfg, rng)}
-            if use_real:
+            if real_t is not None:
                 terms['real'] = batch_error(dec, real_t, mask, cfg, rng)
             if (cfg.w_percept or cfg.w_paired) and len(faces.F):
                 terms |= face_terms(

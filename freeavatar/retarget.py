@@ -43,8 +43,8 @@ __all__ = ['FORMATS', 'STAGES', 'DEMO_CLIP', 'neutral_embedding', 'auto_neutral'
            'Curves', 'torch_threads', 'encoder_threads', 'next_chunk', 'read_chunk', 'curves_of', 'keep_chunk',
            'run_pipeline', 'check_formats', 'check_avatars', 'writable_dir', 'check_options', 'staged_output',
            'apply_neutral', 'animation_doc', 'write_curves', 'speed_summary', 'open_input', 'calibrated_curves',
-           'write_outputs', 'run_summary', 'require_face', 'tracking_info', 'retarget', 'demo', 'summary_text',
-           'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
+           'write_outputs', 'run_summary', 'require_face', 'tracking_info', 'ready_animator', 'retarget', 'demo',
+           'summary_text', 'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
 
 # %% ../nbs/12_retarget.ipynb #ba3cb11c
 def neutral_embedding(encoder, size: int | None = None) -> np.ndarray:
@@ -645,6 +645,16 @@ def tracking_info(cv) -> dict:
     }
 
 
+def ready_animator(animator, weights, avatars) -> tuple:
+    """(animator, its weights folder, the requested avatars): the given animator, or the one in
+    `weights` (default: the shipped weights), and the avatars checked against it."""
+    if animator is None:
+        animator = load_animator(weights)
+        weights = Path(weights) if weights else default_weights()
+    names = check_avatars(avatars, animator)
+    return animator, weights, [animator.avatars[animator.index(a)] for a in names]
+
+
 def retarget(
     input,
     out,
@@ -673,11 +683,8 @@ def retarget(
     out = Path(out)
     with staged_output(out) as tmp:
         src = open_input(input, max_frames, fps, neutral)
-        if animator is None:
-            animator = load_animator(weights)
-            weights = Path(weights) if weights else default_weights()
-        names = check_avatars(avatars, animator)
-        avs = [animator.avatars[animator.index(a)] for a in names]
+        animator, weights, avs = ready_animator(animator, weights, avatars)
+        names = [a.name for a in avs]
         t_ready = time.perf_counter()
         cv = run_pipeline(
             src, animator, names, face, batch, track_size, 'mp4' in formats, progress, detect_every
