@@ -30,8 +30,8 @@ __all__ = ['KIND', 'LEGACY_FIELDS', 'REAL_CHANNELS', 'PUPPET_CONTROLS', 'Animato
            'with_cross', 'rig_error', 'control_mask', 'frozen', 'face_terms', 'labelled_rows', 'row_tensors',
            'batch_error', 'log_progress', 'decoder_data', 'train_decoder', 'pearson', 'rig_report',
            'landmark_expressions', 'Animator', 'evaluate_animator', 'const_controls', 'train_renderers',
-           'train_animator', 'ablation_row', 'ablation_configs', 'no_triplet_row', 'animator_ablations', 'PuppetAvatar',
-           'extend_decoder', 'finetune_new_avatar', 'held_rig_mae', 'new_avatar_figures', 'new_avatar_experiment',
+           'train_animator', 'held_rig_mae', 'ablation_row', 'ablation_configs', 'no_triplet_row', 'animator_ablations',
+           'PuppetAvatar', 'extend_decoder', 'finetune_new_avatar', 'new_avatar_figures', 'new_avatar_experiment',
            'side_by_side']
 
 # %% ../nbs/11_animator.ipynb #9c2779d1
@@ -745,16 +745,15 @@ def train_animator(
     return anim, renderers, m
 
 # %% ../nbs/11_animator.ipynb #42285457
+def held_rig_mae(enc, dec, avatars: list, av, held: Rows) -> float:
+    "Rig error of decoder `dec` (over `avatars`) for avatar `av` on the held-out faces `held`."
+    pred = Animator(enc, dec, avatars).predict_features(held.F, av.name)
+    return rig_report(pred, av.semantic(held.E), av.controls)['mae']
+
+
 def ablation_row(enc, dec, avatars, held: Rows, minutes) -> dict:
     "{'mae': mean held-out rig error over `avatars`, 'per_avatar', 'minutes'} of one decoder."
-    per = {
-        av.name: rig_report(
-            Animator(enc, dec, avatars).predict_features(held.F, av.name),
-            av.semantic(held.E),
-            av.controls,
-        )['mae']
-        for av in avatars
-    }
+    per = {av.name: held_rig_mae(enc, dec, avatars, av, held) for av in avatars}
     return {
         'mae': round(float(np.mean(list(per.values()))), 4),
         'per_avatar': per,
@@ -921,17 +920,13 @@ def finetune_new_avatar(
     return dec, h
 
 # %% ../nbs/11_animator.ipynb #9ed7beb6
-def held_rig_mae(anim: Animator, held: Rows, dec, avatars: list, av) -> float:
-    "Rig error of decoder `dec` (over `avatars`) for avatar `av` on the held-out faces `held`."
-    pred = Animator(anim.encoder, dec, avatars).predict_features(held.F, av.name)
-    return rig_report(pred, av.semantic(held.E), av.controls)['mae']
-
-
 def new_avatar_figures(anim, held, dec, avatars, new, minutes, steps, params) -> dict:
     "The new avatar's rig error, the old avatars' after it was added, and what that cost."
     return {
-        'puppet_mae': held_rig_mae(anim, held, dec, avatars, new),
-        'old_mae_after': {a.name: held_rig_mae(anim, held, dec, avatars, a) for a in anim.avatars},
+        'puppet_mae': held_rig_mae(anim.encoder, dec, avatars, new, held),
+        'old_mae_after': {
+            a.name: held_rig_mae(anim.encoder, dec, avatars, a, held) for a in anim.avatars
+        },
         'minutes': minutes,
         'steps': steps,
         'trained_parameters': int(params),

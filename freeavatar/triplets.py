@@ -439,9 +439,13 @@ class FecCrops:
     def __init__(self, image_dir: Path, size: int):
         self.image_dir, self.size, self.cache = Path(image_dir), size, {}
 
+    def path(self, url: str) -> Path:
+        "The local file a url names: its file name, in the image folder."
+        return self.image_dir / Path(url.split('?')[0]).name
+
     def image(self, url: str):
         "The image a url names, or None where the file is missing or unreadable."
-        p = self.image_dir / Path(url.split('?')[0]).name
+        p = self.path(url)
         if p not in self.cache:
             from freeavatar.faces import read_image
 
@@ -457,8 +461,7 @@ class FecCrops:
 
         im = self.image(url)
         if im is None:
-            p = self.image_dir / Path(url.split('?')[0]).name
-            return 'missing' if not p.exists() else 'bad'
+            return 'missing' if not self.path(url).exists() else 'bad'
         H, W = im.shape[:2]
         x1, x2, y1, y2 = box
         c = im[int(y1 * H) : int(math.ceil(y2 * H)), int(x1 * W) : int(math.ceil(x2 * W))]
