@@ -101,7 +101,8 @@ class VideoReader:
         try:
             while self.max_frames is None or n < self.max_frames:
                 ok, frame = cap.read()
-                if not ok:
+                if not ok:  # the decoder stopped: did the file end where it said?
+                    self.check_length(i)
                     break
                 if i % self.step == 0:
                     yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
@@ -109,6 +110,16 @@ class VideoReader:
                 i += 1
         finally:
             cap.release()
+
+    def check_length(self, read: int):
+        """Warn when the file ends early: `read` frames decoded of `count` declared (containers
+        misstate a few frames, so a shortfall over 3 frames and 2 % counts)."""
+        self.frames_read = read
+        if self.count - read > max(3, 0.02 * self.count):
+            warnings.warn(
+                f"{self.path}: the file ends early: {read} frames read of {self.count} declared "
+                "(truncated or damaged?); the frames read are used"
+            )
 
 
 def read_frame(path, index: int = 0) -> np.ndarray:

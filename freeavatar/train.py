@@ -128,7 +128,8 @@ def train(
     threads: int | None = None,
     ship=None,
 ) -> dict:
-    """Train every `stage` of `preset` into `out` (metrics in `out/metrics.json`); returns 0.
+    """Train every `stage` of `preset` into `out`; returns the run's metrics (also written to
+    `out/metrics.json`).
 
     Writes `manifest.json` once the animator exists, and copies the shipped files into `ship`."""
     import torch
@@ -160,7 +161,7 @@ def train(
             write_manifest(out, metrics)
             if ship:
                 print(f"shipped to {ship_weights(out, ship)}")
-    return 0
+    return metrics
 
 # %% ../nbs/11a_train.ipynb #a7c0e5f1
 def training_minutes(m: dict) -> float | None:
