@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 import numpy as np
 from .core import InputError, atomic_write
-from .animator import REAL_CHANNELS
+from .animator_train import REAL_CHANNELS
 from .rigs import EXPRESSIONS
 
 # %% auto #0
@@ -188,7 +188,7 @@ def auto_neutral_controls(anim, real, ours: np.ndarray, clips: np.ndarray) -> np
 def brow_smile_r(ours: np.ndarray, theirs: np.ndarray, hc: list, clips: np.ndarray) -> dict:
     """Per clip, r of browInnerUp (ours, and MediaPipe's) with MediaPipe's mouthSmileLeft: the sign
     says whether a smile raises or lowers the inner brows in each reading."""
-    from freeavatar.animator import pearson
+    from freeavatar.animator_train import pearson
 
     b, s = hc.index('browInnerUp'), hc.index('mouthSmileLeft')
     out = {}
@@ -207,7 +207,7 @@ def real_agreement(anim, real, clips: np.ndarray) -> dict:
     minus MediaPipe, every control) over the most neutral frames of them all, raw and as
     `--neutral auto` would calibrate it, beside MediaPipe's own reading there; and per clip, how
     browInnerUp follows the smile in each reading."""
-    from freeavatar.animator import pearson
+    from freeavatar.animator_train import pearson
 
     hc = anim.avatars[anim.index('human')].controls
     ours = anim.predict_features(real.F, 'human')  # (N, 25)
@@ -246,7 +246,7 @@ def heldout_rows(anim, man: dict, n: int | None = None) -> tuple:
     """(`n` held-out actors with their crops, held-out real frames, {avatar: constant controls})
     for the preset the manifest names, read by the shipped encoder."""
     from freeavatar.actors import DataConfig
-    from freeavatar.animator import face_rows
+    from freeavatar.animator_data import face_rows
 
     dc = DataConfig.preset(man['preset'] if man['preset'] in ('tiny', 'cpu', 'paper') else 'cpu')
     n = n or man['metrics'].get('n_heldout') or dc.n_heldout
@@ -258,7 +258,7 @@ def heldout_rows(anim, man: dict, n: int | None = None) -> tuple:
 
 def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
     "Rig error on held-out actors against the landmark and constant baselines, and real-clip r."
-    from freeavatar.animator import evaluate_animator
+    from freeavatar.animator_train import evaluate_animator
 
     held, real, const = heldout_rows(anim, man, n_heldout)
     ev = evaluate_animator(anim, held, real, const=const or None)

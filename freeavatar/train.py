@@ -6,10 +6,23 @@
 from __future__ import annotations
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 import numpy as np
-from .core import InputError, atomic_write
+import torch
+import freeavatar
+from .core import InputError, atomic_write, read_checkpoint
+from .assets import sha256_file
+from .avatars import load_avatars
+from .actors import DataConfig
+from .mae import MAEConfig, dist_info, train_mae, mae_training_images
+from .expression import ExprConfig, ExpressionEncoder, train_expression, training_sets
+from .expression import heldout_sets, ablations as expr_ablations
+from .renderer import RendererConfig, load_renderer
+from .animator import AnimatorConfig
+from .animator_train import train_animator
+from .animator_lab import animator_experiments
 
 # %% auto #0
 __all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
@@ -29,8 +42,6 @@ def train_expression_stage(
     out: Path, preset: str, dc, mc, metrics: dict, resume: bool, ablations: bool
 ):
     "MAE → triplet tuning → semi-supervised round: `out/expression.pt`; figures into `metrics`."
-    from freeavatar.expression import ExprConfig, train_expression, ablations as expr_ablations
-    from freeavatar.expression import training_sets, heldout_sets
 
     if resume and (out / 'expression.pt').exists() and 'triplet' in metrics:
         print(f"{out / 'expression.pt'}: done, skipped")
@@ -51,10 +62,6 @@ def train_expression_stage(
 
 def train_animator_stage(out: Path, preset: str, dc, resume: bool, ablations: bool) -> dict:
     "Renderers (or the finished ones, on `resume`) and the rig decoder; returns their metrics."
-    from freeavatar.avatars import load_avatars
-    from freeavatar.expression import ExpressionEncoder
-    from freeavatar.renderer import RendererConfig, load_renderer
-    from freeavatar.animator import AnimatorConfig, train_animator
 
     enc = ExpressionEncoder.load(out / 'expression.pt')
     avs = list(load_avatars().values())
@@ -74,9 +81,11 @@ def train_animator_stage(out: Path, preset: str, dc, resume: bool, ablations: bo
         out,
         avatars=avs,
         renderers=rens,
-        ablations=ablations,
-        mae_path=out / 'mae.pt' if ablations else None,
-        new_avatar=ablations,
+        experiments=animator_experiments(
+            AnimatorConfig.preset(preset), RendererConfig.preset(preset), dc, out / 'mae.pt'
+        )
+        if ablations
+        else None,
     )
     if rens is not None:
         # the renderers were trained (and timed) by the earlier run
@@ -102,7 +111,6 @@ def run_metrics(out: Path, preset: str, resume: bool) -> dict:
 
 def train_mae_stage(out: Path, dc, mc, metrics: dict, resume: bool):
     "Build the MAE's images, pre-train it into `out/mae.pt`; its minutes and loss into `metrics`."
-    from freeavatar.mae import train_mae, mae_training_images
 
     # a resumed run adds its minutes to the ones already spent; the data are built once
     before = metrics.get('mae_minutes', 0.0) if resume else 0.0
@@ -132,9 +140,6 @@ def train(
     `out/metrics.json`).
 
     Writes `manifest.json` once the animator exists, and copies the shipped files into `ship`."""
-    import torch
-    from freeavatar.actors import DataConfig
-    from freeavatar.mae import MAEConfig, dist_info
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -211,9 +216,6 @@ def stage_minutes(metrics: dict) -> dict:
 def write_manifest(out: Path, metrics: dict) -> Path:
     """`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics
     and training time."""
-    from freeavatar.core import read_checkpoint
-    from freeavatar.assets import sha256_file
-    import freeavatar
 
     files = {
         f: {'sha256': sha256_file(out / f), 'bytes': (out / f).stat().st_size}
@@ -235,7 +237,6 @@ def write_manifest(out: Path, metrics: dict) -> Path:
 def ship_weights(src, dst) -> Path:
     """Copy the shipped files and the manifest of run `src` into `dst` (e.g. `data/weights`), each
     atomically."""
-    import shutil
 
     src, dst = Path(src), Path(dst)
     man = src / 'manifest.json'

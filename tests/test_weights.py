@@ -30,7 +30,9 @@ def test_manifest_hashes_match_the_files():
 def test_weights_load_strictly_and_meet_their_manifest():
     """A small held-out batch (the first 200 held-out actors of the manifest's set) is within 0.02
     of the stored rig error."""
-    from freeavatar.animator import Animator, face_rows, rig_report
+    from freeavatar.animator import Animator
+    from freeavatar.animator_data import face_rows
+    from freeavatar.animator_train import rig_report
     from freeavatar.renderer import load_renderer
     from freeavatar.actors import DataConfig
 
