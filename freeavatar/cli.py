@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from .core import InputError, atomic_write
 from . import assets as A
+from .report import report, update_readme
 
 # %% auto #0
 __all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'add_sheets_args', 'add_render_args',
@@ -99,12 +100,12 @@ def cmd_bench(args) -> int:
     if args.json:
         atomic_write(Path(args.json), lambda p: p.write_text(txt))
     if args.report:
-        print(f"report: {B.report(res, args.report, curves)}")
+        print(f"report: {report(res, args.report, curves)}")
     if args.readme:
         missing = res.get('reasons', {}).get('missing', [])
         if missing:
             raise InputError(args.readme, f"not updated: the run lacks {', '.join(missing)}")
-        B.update_readme(args.readme, res, args.json or 'the last bench run')
+        update_readme(args.readme, res, args.json or 'the last bench run')
         print(f"results table updated in {args.readme}")
     return 0
 

@@ -3,7 +3,8 @@ README shows the JSON's table."""
 
 import json
 from conftest import ROOT
-from freeavatar.bench import check_keys, results_table, START, END
+from freeavatar.measures import check_keys
+from freeavatar.report import results_table, START, END
 
 RES = ROOT / 'data' / 'results'
 
