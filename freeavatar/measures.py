@@ -13,7 +13,7 @@ import numpy as np
 from .core import InputError
 from .animator_train import REAL_CHANNELS
 from .rigs import EXPRESSIONS
-from .retarget import neutral_embedding, auto_neutral, calibrate
+from .pipeline import neutral_embedding, auto_neutral, calibrate
 from .animator_train import pearson, evaluate_animator
 from .actors import DataConfig
 from .animator_data import face_rows

@@ -6,443 +6,45 @@
 from __future__ import annotations
 import argparse
 import contextlib
-import csv
-import io
-import itertools
 import json
 import os
 import shutil
 import sys
-import tempfile
 import time
-import warnings
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-import cv2
-import torch
-from .core import InputError, atomic_write, repo_root
+from .core import InputError, atomic_write
 from .assets import fetch
-from .faces import FaceTracker, FlowTracker
-from .capture import Source, Tracked, open_source, track_frames
+from .capture import Source, open_source
 from freeavatar.smoothing import (
     SMOOTHERS,
     ONE_EURO,
     smooth_curves,
     jitter,
     lag_frames,
-    fill_missing,
 )
-from .rigs import Avatar
-from .avatars import get_avatar
+from freeavatar.pipeline import (
+    Curves,
+    FORMATS,
+    STAGES,
+    auto_neutral,
+    calibrate,
+    check_avatars,
+    check_formats,
+    model_info,
+    neutral_embedding,
+    parse_neutral,
+    run_pipeline,
+    writable_dir,
+)
+from .writers import animation_doc, write_curves, write_preview
+from .assets import default_weights
+from .animator import load_animator
 
 # %% auto #0
-__all__ = ['FORMATS', 'STAGES', 'DEMO_CLIP', 'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'timecode',
-           'csv_text', 'bar_strip', 'preview_frame', 'write_preview', 'default_weights', 'load_animator', 'model_info',
-           'Curves', 'torch_threads', 'encoder_threads', 'next_chunk', 'read_chunk', 'curves_of', 'keep_chunk',
-           'run_pipeline', 'check_formats', 'check_avatars', 'writable_dir', 'check_options', 'staged_output',
-           'apply_neutral', 'animation_doc', 'write_curves', 'speed_summary', 'open_input', 'calibrated_curves',
+__all__ = ['DEMO_CLIP', 'check_options', 'staged_output', 'apply_neutral', 'speed_summary', 'open_input', 'calibrated_curves',
            'write_outputs', 'run_summary', 'require_face', 'tracking_info', 'ready_animator', 'retarget', 'demo',
            'summary_text', 'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
-
-# %% ../nbs/12_retarget.ipynb #ba3cb11c
-def neutral_embedding(encoder, size: int | None = None) -> np.ndarray:
-    "Unit embedding `(D,)` of the human avatar's neutral face, rendered at the encoder's crop size."
-    size = size or encoder.cfg.img_size
-    return encoder.embed(get_avatar('human').render(None, size=size)[None])[0]
-
-
-def auto_neutral(Z: np.ndarray, found: np.ndarray, z_neutral: np.ndarray) -> int:
-    """The frame (with a face) whose embedding is nearest the human avatar's neutral render: largest
-    cosine."""
-    if not found.any():
-        raise InputError('--neutral auto', "no frame has a face")
-    sim = np.where(found, Z @ z_neutral, -np.inf)
-    return int(sim.argmax())
-
-
-def parse_neutral(neutral):
-    """None, 'auto' or a frame index >= 0 (an int or a string of digits); anything else is an
-    InputError."""
-    if neutral is None or neutral == 'auto':
-        return neutral
-    if isinstance(neutral, (int, np.integer)) and not isinstance(neutral, bool) and neutral >= 0:
-        return int(neutral)
-    if isinstance(neutral, str) and neutral.strip().isdigit():
-        return int(neutral)
-    raise InputError('--neutral', f"expected a frame index >= 0 or 'auto', got {neutral!r}")
-
-
-def calibrate(values: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    "Subtract the actor's resting `offset` `(n,)` from every frame, per control, clipped to [0, 1]."
-    return np.clip(np.asarray(values, np.float32) - np.asarray(offset, np.float32), 0, 1)
-
-# %% ../nbs/12_retarget.ipynb #0dd71a4e
-def timecode(i: int, fps: float) -> str:
-    """Non-drop SMPTE-style `HH:MM:SS:FF.mmm` of frame `i`, counting round(fps) frames a second
-    (Live Link Face's column)."""
-    base = max(1, round(fps))
-    s, ff = divmod(int(i), base)
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h:02d}:{m:02d}:{s:02d}:{ff:02d}.000"
-
-
-def csv_text(
-    controls: list[str], values: np.ndarray, fps: float, confidence: np.ndarray, frames=None
-) -> str:
-    """Live Link Face–style CSV: `Timecode,BlendShapeCount,<controls...>,frame,time,confidence`, one
-    row a frame. BlendShapeCount is the number of control columns, which follow it directly, as in
-    Live Link Face's own files. `frames` numbers the rows (default 0, 1, ...; live mode skips the
-    frames it dropped)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator='\n')
-    n = len(controls)
-    w.writerow(['Timecode', 'BlendShapeCount', *controls, 'frame', 'time', 'confidence'])
-    values = np.asarray(values, np.float32)
-    frames = range(len(values)) if frames is None else frames
-    for i, row, c in zip(frames, values, confidence):
-        w.writerow(
-            [
-                timecode(i, fps),
-                n,
-                *(f"{v:.5f}" for v in row),
-                i,
-                f"{i / fps:.5f}",
-                f"{float(c):.3f}",
-            ]
-        )
-    return buf.getvalue()
-
-# %% ../nbs/12_retarget.ipynb #696a8426
-def bar_strip(names: list[str], values: np.ndarray, width: int, k: int = 3) -> np.ndarray:
-    "A `uint8 (12k + 4, width, 3)` panel: the `k` strongest controls as labelled bars."
-    rows = 12
-    img = np.full((rows * k + 4, width, 3), 24, np.uint8)
-    for r, j in enumerate(np.argsort(-values)[:k]):
-        y = 2 + r * rows
-        w = int(round(float(values[j]) * (width - 8)))
-        cv2.rectangle(img, (4, y + 1), (4 + w, y + rows - 2), (70, 140, 220), -1)
-        cv2.putText(
-            img,
-            f"{names[j][:18]} {values[j]:.2f}",
-            (6, y + rows - 3),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.3,
-            (255, 255, 255),
-            1,
-            cv2.LINE_AA,
-        )
-    return img
-
-
-def preview_frame(
-    crop: np.ndarray,
-    found: bool,
-    avatars: list[Avatar],
-    values: list[np.ndarray],
-    size: int = 128,
-    label: str = '',
-) -> np.ndarray:
-    """One preview frame `uint8 (H, size * (1 + n_avatars), 3)`: input crop | each avatar, strongest
-    controls below."""
-    tile = cv2.resize(crop, (size, size), interpolation=cv2.INTER_LINEAR)
-    if not found:
-        tile[:] = 0
-        cv2.putText(
-            tile,
-            'no face',
-            (8, size // 2),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.5,
-            (255, 80, 80),
-            1,
-            cv2.LINE_AA,
-        )
-    cv2.putText(tile, label, (4, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 0), 1, cv2.LINE_AA)
-    cols = [np.vstack([tile, np.full((12 * 3 + 4, size, 3), 24, np.uint8)])]
-    for av, v in zip(avatars, values):
-        cols.append(np.vstack([av.render(v, size=size), bar_strip(av.controls, v, size)]))
-    return np.hstack(cols)
-
-
-def write_preview(path, crops, found, avatars, values: dict, fps: float, size: int = 128) -> Path:
-    "Write the side-by-side preview to `path` (mp4v); `values` maps avatar name -> `(T, n)`."
-    path = Path(path)
-    T = len(crops)
-    w = None
-    try:
-        for t in range(T):
-            img = preview_frame(
-                crops[t], found[t], avatars, [values[a.name][t] for a in avatars], size, f"{t}"
-            )
-            if w is None:
-                w = cv2.VideoWriter(
-                    str(path),
-                    cv2.VideoWriter_fourcc(*'mp4v'),
-                    float(fps),
-                    (img.shape[1], img.shape[0]),
-                )
-                if not w.isOpened():
-                    raise InputError(path, "cannot open an mp4 writer here (OpenCV without mp4v?)")
-            w.write(np.ascontiguousarray(img[..., ::-1]))
-    finally:
-        if w is not None:
-            w.release()
-    return path
-
-# %% ../nbs/12_retarget.ipynb #cf05d1bb
-def default_weights() -> Path:
-    "Where trained weights live: `<repo>/data/weights` (or `$FREEAVATAR_WEIGHTS`)."
-    env = os.environ.get('FREEAVATAR_WEIGHTS')
-    root = repo_root()
-    return (
-        Path(env)
-        if env
-        else (
-            root / 'data' / 'weights' if root else Path.home() / '.cache' / 'freeavatar' / 'weights'
-        )
-    )
-
-
-def load_animator(weights=None):
-    """The `Animator` saved in `weights` (default `default_weights()`), with a clear error if there
-    is none."""
-    from freeavatar.animator import Animator
-
-    folder = Path(weights) if weights else default_weights()
-    missing = [f for f in ('expression.pt', 'animator.pt') if not (folder / f).exists()]
-    if missing:
-        raise InputError(
-            folder,
-            f"no trained weights here (missing {', '.join(missing)}); "
-            "train them (`freeavatar train --preset cpu`) or pass --weights DIR",
-        )
-    return Animator.load(folder)
-
-
-def model_info(animator, weights=None) -> dict:
-    """Versions of what made the curves: package, weights folder, its manifest, checkpoint hashes
-    and metrics."""
-    import freeavatar
-    from freeavatar.mae import state_hash
-
-    info = {
-        'freeavatar': freeavatar.__version__,
-        'weights': str(weights) if weights else None,
-        'encoder_sha256': state_hash(animator.encoder)[:16],
-        'decoder_sha256': state_hash(animator.decoder)[:16],
-        'img_size': animator.img_size,
-        'metrics': animator.metrics or {},
-    }
-    man = Path(weights) / 'manifest.json' if weights else None
-    if man is not None and man.exists():
-        try:
-            info['manifest'] = json.loads(man.read_text())
-        except ValueError:
-            warnings.warn(f"{man}: not valid JSON, left out of animation.json")
-    return json.loads(
-        json.dumps(info, default=lambda o: o.item() if hasattr(o, 'item') else str(o))
-    )
-
-# %% ../nbs/12_retarget.ipynb #aec55717
-FORMATS = ('csv', 'json', 'gltf', 'mp4')
-STAGES = ('decode', 'track', 'encode', 'animate', 'smooth', 'write', 'preview')
-
-
-@dataclass
-class Curves:
-    "What `run_pipeline` measured on one clip."
-
-    source: str
-    fps: float
-    found: np.ndarray  # (T,) bool
-    n_faces: np.ndarray  # (T,) faces seen in each frame
-    # (T, D) expression embeddings (rows without a face are meaningless)
-    Z: np.ndarray
-    blendshapes: np.ndarray  # (T, 52) MediaPipe's own scores, NaN without a face
-    raw: dict  # avatar -> (T, n) per-frame controls, gaps filled
-    crops: np.ndarray | None  # (T, S, S, 3) aligned crops (kept for the preview)
-    times: dict = field(default_factory=dict)  # stage -> seconds
-    detected: np.ndarray | None = None  # (T,) bool: MediaPipe ran (else optical flow)
-    detect_every: int = 1
-    torch_threads: int = 1  # the encoder's threads while the tracker had its own core
-
-    def __len__(self):
-        return len(self.found)
-
-
-@contextlib.contextmanager
-def torch_threads(n: int):
-    "torch's intra-op threads set to `n` inside the block, and put back after."
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(n)))
-    try:
-        yield torch.get_num_threads()
-    finally:
-        torch.set_num_threads(before)
-
-
-def encoder_threads() -> int:
-    "torch threads for the encoder while a tracking thread has a core of its own: cores - 1 (≥ 1)."
-    return min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
-
-
-def next_chunk(frames, batch, follow, size, face, track_size, times, name) -> Tracked | None:
-    "The next `batch` frames of the `frames` iterator, decoded and tracked (None at the end)."
-    t0 = time.perf_counter()
-    chunk = list(itertools.islice(frames, batch))
-    times['decode'] += time.perf_counter() - t0
-    return track_frames(follow, chunk, size, face, track_size, times, name) if chunk else None
-
-
-def read_chunk(animator, tr: Tracked, avatars, batch: int, times: dict) -> tuple:
-    """A tracked chunk's embeddings (n, D) and every avatar's controls {avatar: (n, n_k)}, timing
-    `encode` and `animate`."""
-    from freeavatar.animator import read_faces
-
-    t0 = time.perf_counter()
-    F_, Z_ = read_faces(animator.encoder, tr.crops, batch=batch)
-    t1 = time.perf_counter()
-    controls = {a: animator.predict_features(F_, a) for a in avatars}
-    times['encode'] += t1 - t0
-    times['animate'] += time.perf_counter() - t1
-    return Z_, controls
-
-
-def curves_of(source, parts: dict, raw: dict, keep_crops, times, every, n_threads) -> Curves:
-    "The chunks' parts, concatenated into `Curves`; controls of frames without a face filled."
-    if not parts['found']:
-        raise InputError(source.name, "has no frames")
-    found = np.concatenate(parts['found'])
-    return Curves(
-        source.name,
-        source.fps,
-        found,
-        np.concatenate(parts['n_faces']),
-        np.concatenate(parts['Z']),
-        np.concatenate(parts['bs']),
-        {a: fill_missing(np.concatenate(v), found) for a, v in raw.items()},
-        np.concatenate(parts['crops']) if keep_crops else None,
-        times,
-        np.concatenate(parts['detected']),
-        every,
-        n_threads,
-    )
-
-
-def keep_chunk(parts: dict, raw: dict, tr, Z_, controls: dict, keep_crops: bool):
-    "Append one chunk's tracking, embeddings `Z_` and per-avatar `controls` to the clip's lists."
-    for a in raw:
-        raw[a].append(controls[a])
-    for k, v in zip(
-        ('found', 'n_faces', 'detected', 'Z', 'bs'),
-        (tr.found, tr.n_faces, tr.detected, Z_, tr.blendshapes),
-    ):
-        parts[k].append(v)
-    if keep_crops:
-        parts['crops'].append(tr.crops)
-
-
-def run_pipeline(
-    source: Source,
-    animator,
-    avatars: list[str],
-    face: int = 0,
-    batch: int = 32,
-    track_size: int | None = None,
-    keep_crops: bool = True,
-    progress: bool = True,
-    detect_every: int = 2,
-) -> Curves:
-    """Decode → track (MediaPipe on every `detect_every`-th frame of a video, optical flow between)
-    → align → encode → decode controls, `batch` frames at a time. Tracking of
-    chunk i+1 runs in a worker thread while chunk i is encoded (MediaPipe and torch both release the
-    GIL), so two cores are busy."""
-    from tqdm.auto import tqdm
-
-    times = {k: 0.0 for k in ('decode', 'track', 'mediapipe', 'encode', 'animate')}
-    frames = source.frames()
-    parts = {k: [] for k in ('found', 'n_faces', 'detected', 'Z', 'bs', 'crops')}
-    raw = {a: [] for a in avatars}
-    bar = tqdm(
-        total=source.count, unit='frame', disable=not progress, desc='retarget', file=sys.stderr
-    )
-    # unrelated photos (an image or a folder) are never followed from one to the next
-    every = detect_every if source.kind in ('video', 'camera') else 1
-    # the tracking thread has a core of its own: torch gets the others (on two cores, 62 → 90
-    # frames/s on the demo clip; two torch threads beside MediaPipe fight for the same cores)
-    n_threads = encoder_threads()
-    with (
-        FaceTracker(max_faces=max(4, face + 1)) as tracker,
-        ThreadPoolExecutor(1) as pool,
-        torch_threads(n_threads),
-    ):
-        follow = FlowTracker(tracker, every, face)
-        args = (frames, batch, follow, animator.img_size, face, track_size, times, source.name)
-        fut = pool.submit(next_chunk, *args)
-        try:
-            while (tr := fut.result()) is not None:
-                fut = pool.submit(next_chunk, *args)
-                Z_, controls = read_chunk(animator, tr, avatars, batch, times)
-                keep_chunk(parts, raw, tr, Z_, controls, keep_crops)
-                bar.update(len(tr.found))
-        # Ctrl-C reaches this (main) thread: a live capture ends here, what was seen is kept
-        except KeyboardInterrupt:
-            if source.kind != 'camera':
-                raise
-            seen = sum(map(len, parts['found']))
-            warnings.warn(f"{source.name}: stopped after {seen} frames; they are kept")
-    bar.close()
-    return curves_of(source, parts, raw, keep_crops, times, every, n_threads)
-
-# %% ../nbs/12_retarget.ipynb #a39ba5a0
-def check_formats(formats) -> tuple[str, ...]:
-    "Formats as a tuple from a list or a comma-separated string; an unknown one is an InputError."
-    f = tuple(
-        x.strip()
-        for x in (formats.split(',') if isinstance(formats, str) else formats)
-        if x.strip()
-    )
-    bad = [x for x in f if x not in FORMATS]
-    if bad or not f:
-        raise InputError(
-            '--formats',
-            f"unknown format {', '.join(map(repr, bad)) or '(none given)'}; choose from "
-            f"{', '.join(FORMATS)}",
-        )
-    return f
-
-
-def check_avatars(avatars, animator) -> list[str]:
-    """Avatar names (list or comma string; None = every avatar the animator drives), each one it
-    knows."""
-    names = (
-        animator.names
-        if avatars is None
-        else [
-            a.strip()
-            for a in (avatars.split(',') if isinstance(avatars, str) else avatars)
-            if a.strip()
-        ]
-    )
-    if not names:
-        raise InputError('--avatars', "no avatar given")
-    for a in names:
-        animator.index(a)
-    return list(dict.fromkeys(names))
-
-
-def writable_dir(out) -> Path:
-    """Create `out` if needed and a private temporary folder inside it; an InputError now if it
-    cannot be written."""
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix='.retarget-', dir=out))
-    except OSError as e:
-        raise InputError(out, f"output folder cannot be written ({e.strerror or e})") from None
 
 # %% ../nbs/12_retarget.ipynb #7fb27b941602401d91542211134fc71a
 def check_options(smooth, face, batch, track_size, detect_every=1):
@@ -510,51 +112,7 @@ def apply_neutral(cv: Curves, neutral, animator, names: list[str], source: str) 
         'offsets': {a: [round(float(x), 5) for x in o] for a, o in offsets.items()},
     }
 
-
-def animation_doc(cv: Curves, avs, curves: dict, source: str, meta: dict) -> dict:
-    "The `animation.json` document: every avatar's control names and curves, per-frame confidence."
-    names = [a.name for a in avs]
-    return {
-        'format': 'freeavatar-animation',
-        'version': 1,
-        'source': source,
-        'fps': cv.fps,
-        'frames': len(cv),
-        'avatars': names,
-        'controls': {a.name: list(a.controls) for a in avs},
-        'values': {a: np.round(curves[a], 5).tolist() for a in names},
-        'confidence': cv.found.astype(np.float32).tolist(),
-        'no_face_frames': np.where(~cv.found)[0].tolist(),
-        **meta,
-    }
-
-
-def write_curves(tmp: Path, formats, avs, curves: dict, cv: Curves, doc) -> tuple[dict, dict]:
-    "CSV, glTF and `animation.json` (`doc()` makes it) into `tmp`: ({file: 1}, {format: why not})."
-    conf = cv.found.astype(np.float32)
-    files, skipped = {}, {}
-    if 'csv' in formats:
-        for av in avs:
-            (tmp / f"{av.name}.csv").write_text(
-                csv_text(av.controls, curves[av.name], cv.fps, conf)
-            )
-            files[f"{av.name}.csv"] = 1
-    if 'gltf' in formats:
-        try:
-            from freeavatar.gltf import write_glb
-        except ImportError as e:
-            skipped['gltf'] = f"freeavatar.gltf is not available ({e})"
-            warnings.warn(skipped['gltf'])
-        else:
-            for av in avs:
-                write_glb(av, curves[av.name], cv.fps, tmp / f"{av.name}.glb")
-                files[f"{av.name}.glb"] = 1
-    if 'json' in formats:
-        (tmp / 'animation.json').write_text(json.dumps(doc()))
-        files['animation.json'] = 1
-    return files, skipped
-
-
+# %% ../nbs/12_retarget.ipynb #057c5bcf
 def speed_summary(
     times: dict, T: int, wall: float, setup: float, batch, track_size, n_avatars, tracking=None
 ):

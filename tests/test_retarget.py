@@ -15,13 +15,8 @@ from freeavatar.assets import fetch
 from freeavatar.core import InputError, set_seed
 from freeavatar.faces import read_frame
 from freeavatar.smoothing import OneEuro, jitter, lag_frames, smooth_curves, ONE_EURO
-from freeavatar.retarget import (
-    retarget,
-    add_retarget_args,
-    cmd_retarget,
-    add_demo_args,
-    STAGES,
-)
+from freeavatar.pipeline import STAGES
+from freeavatar.retarget import retarget, add_retarget_args, cmd_retarget, add_demo_args
 
 CLIP = fetch('single_face.mp4')  # 72 frames, 640x360, one face: neutral -> smile -> neutral
 
