@@ -17,7 +17,7 @@ import cv2
 from tqdm.auto import tqdm
 from .core import Config, InputError, cache_dir, save_numpy
 from .assets import fetch
-from .render import load_canonical_mesh
+from .assets import load_canonical_mesh
 from .faces import FaceTracker, VideoReader, read_image, read_frame, track_video
 from .faces import crop_template, similarity_transform, RIGID, BLENDSHAPES
 from .human import HumanAvatar

@@ -14,14 +14,15 @@ from .core import Config, InputError, CheckpointError, save_checkpoint, read_che
 from .core import load_checkpoint
 from .rigs import Avatar
 from .avatars import get_avatar
-from .mae import IMAGENET_MEAN, IMAGENET_STD, state_hash, to_input
+from .mae import IMAGENET_MEAN, IMAGENET_STD, state_hash
 from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer
 from .assets import default_weights
+from .expression import read_faces
 
 # %% auto #0
 __all__ = ['KIND', 'LEGACY_FIELDS', 'AnimatorConfig', 'ResBlock', 'RigDecoder', 'SeparateDecoders', 'make_decoder',
-           'encoder_input', 'render_controls', 'perceptual_loss', 'read_faces', 'Animator', 'load_animator']
+           'encoder_input', 'render_controls', 'perceptual_loss', 'Animator', 'load_animator']
 
 # %% ../nbs/11_animator.ipynb #9c2779d1
 @dataclass
@@ -173,25 +174,6 @@ def perceptual_loss(
     tells a toon from a person."""
     z = encoder(encoder_input(render_controls(renderers, c, k), encoder.cfg.img_size))
     return (1 - (z * z_target).sum(-1)).mean()
-
-# %% ../nbs/11_animator.ipynb #b5f6146e
-@torch.no_grad()
-def read_faces(
-    encoder: ExpressionEncoder, images: np.ndarray, batch: int = 128
-) -> tuple[np.ndarray, np.ndarray]:
-    "(features, embeddings) of uint8 images, one encoder pass."
-    F_, Z_ = [], []
-    was = encoder.training
-    encoder.eval()
-    for i in range(0, len(images), batch):
-        f = encoder.forward_features(to_input(images[i : i + batch], encoder.cfg.img_size))
-        F_.append(f.numpy())
-        Z_.append(F.normalize(encoder.head(f), dim=-1).numpy())
-    encoder.train(was)
-    d = encoder.feat_dim
-    return (np.concatenate(F_) if F_ else np.zeros((0, d), np.float32)), (
-        np.concatenate(Z_) if Z_ else np.zeros((0, encoder.emb_dim), np.float32)
-    )
 
 # %% ../nbs/11_animator.ipynb #3b73f098
 KIND = 'rig-decoder'

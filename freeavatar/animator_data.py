@@ -9,10 +9,13 @@ import numpy as np
 from .rigs import Avatar, EXPRESSIONS
 from .actors import make_dataset
 from .renderer import reference_renders
-from .animator import read_faces
+from .expression import read_faces
+from .animator import Animator
+from .faces import BLENDSHAPES, embed_mediapipe
 
 # %% auto #0
-__all__ = ['Rows', 'cat_rows', 'controls_matrix', 'render_rows', 'face_rows', 'rows_from', 'training_faces', 'with_cross']
+__all__ = ['REAL_CHANNELS', 'Rows', 'cat_rows', 'controls_matrix', 'render_rows', 'face_rows', 'rows_from', 'training_faces',
+           'with_cross', 'pearson', 'rig_report', 'landmark_expressions', 'evaluate_animator', 'const_controls']
 
 # %% ../nbs/11d_animator_data.ipynb #ec4f1eb4
 @dataclass
@@ -126,3 +129,79 @@ def with_cross(rig: Rows, avatars: list[Avatar]) -> Rows:
                 Rows(rig.F[j], rig.Z[j], k, controls_matrix(avatars, k, rig.E[j]), rig.E[j])
             )
     return cat_rows(*parts)
+
+# %% ../nbs/11d_animator_data.ipynb #3965e8a4
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    "Pearson r of two 1-d arrays (NaN when either is constant)."
+    a, b = a - a.mean(), b - b.mean()
+    d = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / d) if d > 1e-12 else float('nan')
+
+
+def rig_report(pred: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
+    "{'mae', 'r': {control: r}} for (N, n) predictions against (N, n) truth."
+    return {
+        'mae': round(float(np.abs(pred - truth).mean()), 4),
+        'r': {n: round(pearson(pred[:, i], truth[:, i]), 3) for i, n in enumerate(names)},
+    }
+
+
+def landmark_expressions(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]:
+    """(N, 25) expressions read by MediaPipe's blendshapes (zeros where it finds no face), and the
+    number of failures."""
+    S, fails = embed_mediapipe(images, zoom)
+    E = S[:, [BLENDSHAPES.index(k) for k in EXPRESSIONS]]
+    return np.nan_to_num(E, nan=0.0).astype(np.float32), fails
+
+
+def evaluate_animator(
+    anim: Animator,
+    held: Rows,
+    real: Rows | None = None,
+    baseline: bool = True,
+    const: dict | None = None,
+) -> dict:
+    """Rig error per avatar on held-out actors (ours, the landmark baseline, a constant); real-clip
+    agreement for the human."""
+    res = {'rig': {}, 'baseline': {}, 'constant': {}}
+    E_mp, fails = (
+        landmark_expressions(held.images) if baseline and held.images is not None else (None, None)
+    )
+    for av in anim.avatars:
+        truth = av.semantic(held.E)
+        res['rig'][av.name] = rig_report(anim.predict_features(held.F, av.name), truth, av.controls)
+        if E_mp is not None:
+            res['baseline'][av.name] = rig_report(av.semantic(E_mp), truth, av.controls)
+        if const and av.name in const:
+            res['constant'][av.name] = rig_report(
+                np.broadcast_to(const[av.name], truth.shape), truth, av.controls
+            )
+    res['baseline_face_failures'] = fails
+    res['n_heldout'] = len(held)
+    if real is not None and 'human' in anim.names and len(real):
+        pred = anim.predict_features(real.F, 'human')
+        hc = anim.avatars[anim.index('human')].controls
+        res['real_r'] = {
+            c: round(pearson(pred[:, hc.index(c)], real.E[:, EXPRESSIONS.index(c)]), 3)
+            for c in REAL_CHANNELS
+        }
+        res['real_frames'] = len(real)
+    return res
+
+
+REAL_CHANNELS = (
+    'jawOpen',
+    'mouthSmileLeft',
+    'mouthSmileRight',
+    'eyeBlinkLeft',
+    'eyeBlinkRight',
+    'browInnerUp',
+    'browDownLeft',
+    'browDownRight',
+)
+
+
+def const_controls(E: np.ndarray, avatars: list[Avatar]) -> dict:
+    """The best constant under absolute error: each control's median of the avatar's semantic
+    controls of training expressions `E`."""
+    return {av.name: np.median(av.semantic(E), 0).astype(np.float32) for av in avatars}

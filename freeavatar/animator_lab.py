@@ -13,10 +13,13 @@ from .rigs import Avatar, Control, Rig
 from .toon import ToonAvatar
 from .expression import ExpressionEncoder
 from .renderer import RendererConfig, train_renderer
-from .animator import AnimatorConfig, Animator, RigDecoder, read_faces
+from .animator import AnimatorConfig, Animator, RigDecoder
+from .expression import read_faces
 from .animator_data import Rows, cat_rows, face_rows, render_rows, rows_from
 from .animator_data import training_faces
-from .animator_train import train_decoder, const_controls, rig_report
+from .animator_train import train_decoder
+from .animator_data import const_controls
+from .animator_data import rig_report
 
 # %% auto #0
 __all__ = ['PUPPET_CONTROLS', 'held_rig_mae', 'ablation_row', 'ablation_configs', 'no_triplet_row', 'animator_ablations',

@@ -13,21 +13,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import set_seed
-from .rigs import Avatar, EXPRESSIONS
+from .rigs import Avatar
 from .avatars import load_avatars
-from .faces import BLENDSHAPES
-from .triplets import embed_mediapipe
 from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer, RendererConfig
 from .renderer import train_renderer, save_renderer, expression_fidelity
 from .animator import AnimatorConfig, Animator, make_decoder, perceptual_loss
 from .animator_data import Rows, controls_matrix, face_rows, render_rows, rows_from
 from .animator_data import training_faces, with_cross
+from .animator_data import const_controls, evaluate_animator
 
 # %% auto #0
-__all__ = ['REAL_CHANNELS', 'rig_error', 'control_mask', 'frozen', 'face_terms', 'labelled_rows', 'row_tensors', 'batch_error',
-           'log_progress', 'decoder_data', 'train_decoder', 'pearson', 'rig_report', 'landmark_expressions',
-           'evaluate_animator', 'const_controls', 'train_renderers', 'train_animator', 'side_by_side']
+__all__ = ['rig_error', 'control_mask', 'frozen', 'face_terms', 'labelled_rows', 'row_tensors', 'batch_error', 'log_progress',
+           'decoder_data', 'train_decoder', 'train_renderers', 'train_animator', 'side_by_side']
 
 # %% ../nbs/11e_animator_train.ipynb #5b0c31ed
 def rig_error(
@@ -177,83 +175,7 @@ def train_decoder(
     hist['minutes'] = round((time.time() - t0) / 60, 2)
     return dec, hist
 
-# %% ../nbs/11e_animator_train.ipynb #9b4c0c4f
-def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    "Pearson r of two 1-d arrays (NaN when either is constant)."
-    a, b = a - a.mean(), b - b.mean()
-    d = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / d) if d > 1e-12 else float('nan')
-
-
-def rig_report(pred: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
-    "{'mae', 'r': {control: r}} for (N, n) predictions against (N, n) truth."
-    return {
-        'mae': round(float(np.abs(pred - truth).mean()), 4),
-        'r': {n: round(pearson(pred[:, i], truth[:, i]), 3) for i, n in enumerate(names)},
-    }
-
-# %% ../nbs/11e_animator_train.ipynb #17ff9411
-def landmark_expressions(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]:
-    """(N, 25) expressions read by MediaPipe's blendshapes (zeros where it finds no face), and the
-    number of failures."""
-    S, fails = embed_mediapipe(images, zoom)
-    E = S[:, [BLENDSHAPES.index(k) for k in EXPRESSIONS]]
-    return np.nan_to_num(E, nan=0.0).astype(np.float32), fails
-
-# %% ../nbs/11e_animator_train.ipynb #bdeeb2f7
-def evaluate_animator(
-    anim: Animator,
-    held: Rows,
-    real: Rows | None = None,
-    baseline: bool = True,
-    const: dict | None = None,
-) -> dict:
-    """Rig error per avatar on held-out actors (ours, the landmark baseline, a constant); real-clip
-    agreement for the human."""
-    res = {'rig': {}, 'baseline': {}, 'constant': {}}
-    E_mp, fails = (
-        landmark_expressions(held.images) if baseline and held.images is not None else (None, None)
-    )
-    for av in anim.avatars:
-        truth = av.semantic(held.E)
-        res['rig'][av.name] = rig_report(anim.predict_features(held.F, av.name), truth, av.controls)
-        if E_mp is not None:
-            res['baseline'][av.name] = rig_report(av.semantic(E_mp), truth, av.controls)
-        if const and av.name in const:
-            res['constant'][av.name] = rig_report(
-                np.broadcast_to(const[av.name], truth.shape), truth, av.controls
-            )
-    res['baseline_face_failures'] = fails
-    res['n_heldout'] = len(held)
-    if real is not None and 'human' in anim.names and len(real):
-        pred = anim.predict_features(real.F, 'human')
-        hc = anim.avatars[anim.index('human')].controls
-        res['real_r'] = {
-            c: round(pearson(pred[:, hc.index(c)], real.E[:, EXPRESSIONS.index(c)]), 3)
-            for c in REAL_CHANNELS
-        }
-        res['real_frames'] = len(real)
-    return res
-
-
-REAL_CHANNELS = (
-    'jawOpen',
-    'mouthSmileLeft',
-    'mouthSmileRight',
-    'eyeBlinkLeft',
-    'eyeBlinkRight',
-    'browInnerUp',
-    'browDownLeft',
-    'browDownRight',
-)
-
 # %% ../nbs/11e_animator_train.ipynb #5a251215
-def const_controls(E: np.ndarray, avatars: list[Avatar]) -> dict:
-    """The best constant under absolute error: each control's median of the avatar's semantic
-    controls of training expressions `E`."""
-    return {av.name: np.median(av.semantic(E), 0).astype(np.float32) for av in avatars}
-
-
 def train_renderers(avatars: list[Avatar], encoder, rcfg: RendererConfig, out=None, log=print):
     """A neural renderer per avatar, each measured (`expression_fidelity`) and saved to `out` as
     `renderer_<name>.pt`: (renderers, {name: metrics})."""

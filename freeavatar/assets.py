@@ -5,6 +5,7 @@
 # %% ../nbs/01_assets.ipynb #0a34203f
 from __future__ import annotations
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -14,13 +15,15 @@ import tempfile
 import urllib.request
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+import numpy as np
 from .core import InputError, cache_dir
 from .core import repo_root
 
 # %% auto #0
 __all__ = ['ASSETS', 'AssetError', 'Asset', 'sha256_file', 'asset_path', 'is_cached', 'fetch_assets', 'fetch', 'asset_table',
-           'fetch_all', 'default_weights']
+           'fetch_all', 'default_weights', 'load_canonical_mesh']
 
 # %% ../nbs/01_assets.ipynb #7b7bbbc2
 class AssetError(InputError):
@@ -321,3 +324,22 @@ def default_weights() -> Path:
             root / 'data' / 'weights' if root else Path.home() / '.cache' / 'freeavatar' / 'weights'
         )
     )
+
+# %% ../nbs/01_assets.ipynb #98afa374
+@lru_cache(maxsize=1)
+def load_canonical_mesh() -> tuple[np.ndarray, np.ndarray]:
+    """`(verts (468, 3) float32 cm, faces (898, 3) int32)`, triangles wound so that normals point
+    out of the face (+z)."""
+    with zipfile.ZipFile(fetch('canonical_face_model.pt')) as z:
+        raw = z.read('canonical_face_model/data/0')
+    verts = np.frombuffer(raw, dtype=np.float32).reshape(468, 3).copy()
+    faces = np.array(
+        json.loads(fetch('canonical_face_tessellation.json').read_text())['triangles'],
+        dtype=np.int32,
+    )
+    v = verts[faces]  # wind every triangle toward the camera: its normal's z > 0
+    flip = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])[:, 2] < 0
+    faces[flip] = faces[flip][:, ::-1]
+    verts.flags.writeable = False
+    faces.flags.writeable = False
+    return verts, faces

@@ -24,7 +24,7 @@ from .triplets import triplet_set, pseudo_label, visual_weights
 __all__ = ['TOKEN_DIM', 'KIND', 'HELDOUT', 'ExpressionEncoder', 'encoder_state_from_mae', 'from_mae', 'augment', 'ExprConfig',
            'tuning_optimizer', 'triplet_batch', 'tuning_loss', 'train_triplets', 'heldout_sets', 'evaluate',
            'unlabelled_real', 'teacher_set', 'training_sets', 'train_expression', 'mae_token_features', 'ablations',
-           'visibility']
+           'visibility', 'read_faces']
 
 # %% ../nbs/08_expression.ipynb #e8133ee7
 # each patch token is projected to this many numbers before the face-ordered concatenation
@@ -505,3 +505,22 @@ def visibility(encoder, size: int = 112, n_ids: int = 6) -> list[dict]:
                 {'face': av.name, 'control': c} | _moves(encoder, neutral, moved, spread, size)
             )
     return rows
+
+# %% ../nbs/08_expression.ipynb #314f33b1
+@torch.no_grad()
+def read_faces(
+    encoder: ExpressionEncoder, images: np.ndarray, batch: int = 128
+) -> tuple[np.ndarray, np.ndarray]:
+    "(features, embeddings) of uint8 images, one encoder pass."
+    F_, Z_ = [], []
+    was = encoder.training
+    encoder.eval()
+    for i in range(0, len(images), batch):
+        f = encoder.forward_features(to_input(images[i : i + batch], encoder.cfg.img_size))
+        F_.append(f.numpy())
+        Z_.append(F.normalize(encoder.head(f), dim=-1).numpy())
+    encoder.train(was)
+    d = encoder.feat_dim
+    return (np.concatenate(F_) if F_ else np.zeros((0, d), np.float32)), (
+        np.concatenate(Z_) if Z_ else np.zeros((0, encoder.emb_dim), np.float32)
+    )

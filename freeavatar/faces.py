@@ -13,12 +13,12 @@ import numpy as np
 import cv2
 from .core import InputError
 from .assets import fetch
-from .render import load_canonical_mesh
+from .assets import load_canonical_mesh
 
 # %% auto #0
 __all__ = ['BLENDSHAPES', 'RIGID', 'FLOW_POINTS', 'to_rgb', 'read_image', 'VideoReader', 'read_frame', 'read_video',
            'pose_from_matrix', 'Face', 'FaceTracker', 'similarity_transform', 'crop_template', 'align_face', 'Track',
-           'track_video', 'FlowTracker']
+           'track_video', 'FlowTracker', 'embed_mediapipe']
 
 # %% ../nbs/03_faces.ipynb #bda4a216
 def to_rgb(image, source='image') -> np.ndarray:
@@ -413,3 +413,15 @@ class FlowTracker:
         self.since += 1
         self.counts['followed'] += 1
         return self.last, self.n_faces, False
+
+# %% ../nbs/03_faces.ipynb #ba95cc1d
+def embed_mediapipe(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]:
+    """Baseline: MediaPipe's 52 blendshape scores on each (upscaled) crop; NaN where it finds no
+    face. -> (Z, failures)"""
+    Z = np.full((len(images), 52), np.nan, np.float32)
+    with FaceTracker(max_faces=1) as t:
+        for i, im in enumerate(images):
+            f = t(cv2.resize(im, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC))
+            if f:
+                Z[i] = f[0].blendshapes
+    return Z, int(np.isnan(Z[:, 0]).sum())

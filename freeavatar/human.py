@@ -8,15 +8,16 @@ import warnings
 import numpy as np
 from .core import InputError, cache_dir, save_numpy
 from .assets import fetch
-from .render import Mesh, Camera, load_canonical_mesh
+from .render import Mesh, Camera
+from .assets import load_canonical_mesh
 from .faces import FaceTracker, read_frame
 from .rigs import Avatar, Control, EXPRESSIONS, FUNNEL_JAW, JAW_DEG, JAW_SHIFT
 from .rigs import MouthInterior, RING_L, RING_R, Rig, build_blendshapes, close_lips
 from .rigs import cut_holes, eyeball, jaw_pivot, mouth_center
+from .rigs import HUMAN_REGIONS
 
 # %% auto #0
-__all__ = ['SKIN_SOURCE', 'HUMAN_REGIONS', 'HUMAN_CONTROL_REGIONS', 'JUDGED', 'unwrap_skin', 'human_skin', 'HumanAvatar',
-           'judge_table']
+__all__ = ['SKIN_SOURCE', 'HUMAN_CONTROL_REGIONS', 'JUDGED', 'unwrap_skin', 'human_skin', 'HumanAvatar', 'judge_table']
 
 # %% ../nbs/04a_human.ipynb #beb8c418
 SKIN_SOURCE = ('single_face.mp4', 0)  # (asset, frame): a neutral real face
@@ -54,16 +55,6 @@ def human_skin(refresh: bool = False):
     return tex, uvs
 
 # %% ../nbs/04a_human.ipynb #5da5103d
-HUMAN_REGIONS = {  # x0, x1, y0, y1 (cm, +x = subject's left = image right), z
-    'eye_L': (0.6, 6.2, 1.0, 4.6, 4),
-    'eye_R': (-6.2, -0.6, 1.0, 4.6, 4),
-    'brow_L': (-0.5, 7.0, 1.2, 8.3, 4),
-    'brow_R': (-7.0, 0.5, 1.2, 8.3, 4),
-    'mouth': (-4.6, 4.6, -7.0, -1.3, 5),
-    'jaw': (-7.5, 7.5, -11.5, -2.5, 4),
-    'nose': (-2.8, 2.8, -4.2, 1.0, 6),
-    'cheeks': (-8.0, 8.0, -8.0, 0.5, 3),
-}
 HUMAN_CONTROL_REGIONS = {
     'jaw': ('mouth', 'jaw'),
     'mouth': ('mouth',),

@@ -193,7 +193,7 @@ def write_live(out: Path, avatar, rows: list, src: Source, stats: dict) -> dict:
 # %% ../nbs/12b_live.ipynb #9a672ec3
 def frame_controls(animator, name: str, follow: FlowTracker, frame, source: str):
     "One RGB frame → the avatar's raw `(n,)` controls, or None when the face is not found."
-    from freeavatar.animator import read_faces
+    from freeavatar.expression import read_faces
 
     work, _ = fit(to_rgb(frame, source), WORK_SIZE)
     face, _, _ = follow(work, source)

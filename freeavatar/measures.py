@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 import numpy as np
 from .core import InputError
-from .animator_train import REAL_CHANNELS
+from .animator_data import REAL_CHANNELS
 from .rigs import EXPRESSIONS
 from .pipeline import neutral_embedding, auto_neutral, calibrate
-from .animator_train import pearson, evaluate_animator
+from .animator_data import evaluate_animator
+from .animator_data import pearson
 from .actors import DataConfig
 from .animator_data import face_rows
 from .expression import ExpressionEncoder, heldout_sets, evaluate, HELDOUT

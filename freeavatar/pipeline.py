@@ -25,7 +25,7 @@ from freeavatar.smoothing import (
 )
 from .avatars import get_avatar
 from .mae import state_hash
-from .animator import read_faces
+from .expression import read_faces
 
 # %% auto #0
 __all__ = ['FORMATS', 'STAGES', 'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'model_info', 'Curves',

@@ -4,43 +4,21 @@
 
 # %% ../nbs/02_render.ipynb #30342c3d
 from __future__ import annotations
-import json
 import math
-import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 import numpy as np
 from numba import njit
 from .core import InputError
-from .assets import fetch
 
 # %% auto #0
-__all__ = ['LIGHT', 'face_normals', 'load_canonical_mesh', 'rotation', 'Camera', 'vertex_normals', 'Mesh', 'Scene', 'scene_of',
-           'render_meshes', 'time_fps']
+__all__ = ['LIGHT', 'face_normals', 'rotation', 'Camera', 'vertex_normals', 'Mesh', 'Scene', 'scene_of', 'render_meshes',
+           'time_fps']
 
 # %% ../nbs/02_render.ipynb #e877fc24
 def face_normals(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
     "Unnormalised face normals (F, 3) = (v1-v0) x (v2-v0)."
     v = verts[faces]
     return np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
-
-
-@lru_cache(maxsize=1)
-def load_canonical_mesh() -> tuple[np.ndarray, np.ndarray]:
-    """`(verts (468, 3) float32 cm, faces (898, 3) int32)`, triangles wound so that normals point
-    out of the face (+z)."""
-    with zipfile.ZipFile(fetch('canonical_face_model.pt')) as z:
-        raw = z.read('canonical_face_model/data/0')
-    verts = np.frombuffer(raw, dtype=np.float32).reshape(468, 3).copy()
-    faces = np.array(
-        json.loads(fetch('canonical_face_tessellation.json').read_text())['triangles'],
-        dtype=np.int32,
-    )
-    flip = face_normals(verts, faces)[:, 2] < 0  # wind every triangle toward the camera
-    faces[flip] = faces[flip][:, ::-1]
-    verts.flags.writeable = False
-    faces.flags.writeable = False
-    return verts, faces
 
 # %% ../nbs/02_render.ipynb #eba5a5f2
 def rotation(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> np.ndarray:

@@ -16,11 +16,11 @@ from .render import Mesh, Camera, render_meshes
 
 # %% auto #0
 __all__ = ['RING_R', 'RING_L', 'LID_UP_R', 'LID_LO_R', 'LID_UP_L', 'LID_LO_L', 'LIP_UP_IN', 'LIP_LO_IN', 'LIP_UP_OUT',
-           'LIP_LO_OUT', 'CHIN', 'EXPRESSIONS', 'JAW_DEG', 'JAW_SHIFT', 'FUNNEL_JAW', 'cut_holes', 'bump', 'smoothstep',
-           'harmonic', 'close_lips', 'mouth_center', 'jaw_pivot', 'rot_x', 'jaw_weights', 'lid_field', 'lower_lid',
-           'MouthWeights', 'mouth_weights', 'vec', 'jaw_turn', 'side_mouth_shapes', 'side_eye_shapes', 'centre_shapes',
-           'build_blendshapes', 'uv_sphere', 'eyeball', 'sheet', 'flat', 'MouthInterior', 'Control', 'Rig', 'Avatar',
-           'expression_vector']
+           'LIP_LO_OUT', 'CHIN', 'EXPRESSIONS', 'JAW_DEG', 'JAW_SHIFT', 'FUNNEL_JAW', 'HUMAN_REGIONS', 'cut_holes',
+           'bump', 'smoothstep', 'harmonic', 'close_lips', 'mouth_center', 'jaw_pivot', 'rot_x', 'jaw_weights',
+           'lid_field', 'lower_lid', 'MouthWeights', 'mouth_weights', 'vec', 'jaw_turn', 'side_mouth_shapes',
+           'side_eye_shapes', 'centre_shapes', 'build_blendshapes', 'uv_sphere', 'eyeball', 'sheet', 'flat',
+           'MouthInterior', 'Control', 'Rig', 'Avatar', 'expression_vector']
 
 # %% ../nbs/04_rigs.ipynb #ff95300d
 # subject's right eye
@@ -539,3 +539,15 @@ def expression_vector(e, source='expression') -> np.ndarray:
     if not np.isfinite(a).all():
         raise InputError(source, "expression contains NaN or infinity")
     return np.clip(a, 0, 1)
+
+# %% ../nbs/04_rigs.ipynb #11c2132f
+HUMAN_REGIONS = {  # x0, x1, y0, y1 (cm, +x = subject's left = image right), z
+    'eye_L': (0.6, 6.2, 1.0, 4.6, 4),
+    'eye_R': (-6.2, -0.6, 1.0, 4.6, 4),
+    'brow_L': (-0.5, 7.0, 1.2, 8.3, 4),
+    'brow_R': (-7.0, 0.5, 1.2, 8.3, 4),
+    'mouth': (-4.6, 4.6, -7.0, -1.3, 5),
+    'jaw': (-7.5, 7.5, -11.5, -2.5, 4),
+    'nose': (-2.8, 2.8, -4.2, 1.0, 6),
+    'cheeks': (-8.0, 8.0, -8.0, 0.5, 3),
+}

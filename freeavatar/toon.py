@@ -5,12 +5,13 @@
 # %% ../nbs/04b_toon.ipynb #9a63283cbaf04dbcab1f6479b197f3a8
 from __future__ import annotations
 import numpy as np
-from .render import Mesh, Camera, load_canonical_mesh
+from .render import Mesh, Camera
+from .assets import load_canonical_mesh
 from .rigs import Avatar, Control, EXPRESSIONS, FUNNEL_JAW, JAW_DEG, LID_LO_L, LID_LO_R
 from .rigs import LID_UP_L, LID_UP_R, MouthInterior, RING_L, RING_R, Rig
 from .rigs import build_blendshapes, bump, close_lips, cut_holes, eyeball, jaw_pivot
 from .rigs import lid_field, mouth_center, smoothstep
-from .human import HUMAN_REGIONS
+from .rigs import HUMAN_REGIONS
 
 # %% auto #0
 __all__ = ['TOON_CONTROLS', 'toon_shape', 'ToonAvatar']

@@ -16,14 +16,14 @@ import torch.nn.functional as F
 from .core import InputError
 from .rigs import EXPRESSIONS
 from .avatars import load_avatars
+from .faces import embed_mediapipe
 
 # %% auto #0
 __all__ = ['T_ONE', 'T_SIM', 'T_DIFF', 'MARGIN_ONE', 'MARGIN_THREE', 'TYPE_NAMES', 'SEGMENT', 'FEC_TYPES', 'triplet_type',
            'order', 'visible_channels', 'visual_weights', 'Triplets', 'draw_pair', 'admissible', 'make_triplets',
            'type_margins', 'triplet_loss', 'triplet_correct', 'triplet_accuracy', 'log_ratio_loss', 'TripletSet',
            'cross_domain_pool', 'real_triplets', 'triplet_set', 'pseudo_label', 'embed_pixels', 'embed_random_vit',
-           'embed_mediapipe', 'oracle_embedding', 'baseline_table', 'parse_fec_row', 'FecCrops', 'odd_one_out',
-           'load_fec_csv']
+           'oracle_embedding', 'baseline_table', 'parse_fec_row', 'FecCrops', 'odd_one_out', 'load_fec_csv']
 
 # %% ../nbs/06_triplets.ipynb #20857f63
 T_ONE, T_SIM, T_DIFF = 0.6, 0.3, 0.8
@@ -375,21 +375,6 @@ def embed_random_vit(images: np.ndarray, seed: int = 0, batch: int = 64) -> np.n
                 F.normalize(m.forward_features(x)[:, m.num_prefix_tokens :].mean(1), dim=-1).numpy()
             )
     return np.concatenate(out)
-
-
-def embed_mediapipe(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]:
-    """Baseline: MediaPipe's 52 blendshape scores on each (upscaled) crop; NaN where it finds no
-    face. -> (Z, failures)"""
-    import cv2
-    from freeavatar.faces import FaceTracker
-
-    Z = np.full((len(images), 52), np.nan, np.float32)
-    with FaceTracker(max_faces=1) as t:
-        for i, im in enumerate(images):
-            f = t(cv2.resize(im, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC))
-            if f:
-                Z[i] = f[0].blendshapes
-    return Z, int(np.isnan(Z[:, 0]).sum())
 
 
 def oracle_embedding(ts: TripletSet) -> np.ndarray:

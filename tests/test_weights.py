@@ -32,7 +32,7 @@ def test_weights_load_strictly_and_meet_their_manifest():
     of the stored rig error."""
     from freeavatar.animator import Animator
     from freeavatar.animator_data import face_rows
-    from freeavatar.animator_train import rig_report
+    from freeavatar.animator_data import rig_report
     from freeavatar.renderer import load_renderer
     from freeavatar.actors import DataConfig
 
