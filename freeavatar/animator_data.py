@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 from .rigs import Avatar, EXPRESSIONS
-from .actors import make_dataset
+from .datasets import make_dataset
 from .renderer import reference_renders
 from .expression import read_faces
 from .animator import Animator

@@ -12,7 +12,9 @@ from .assets import default_weights
 from .animator import Animator
 from .avatars import load_avatars, render_fps, control_locality
 from .human import judge_table, JUDGED
-from .actors import actor_throughput, build_datasets, DataConfig
+from .datasets import actor_throughput
+from .datasets import build_datasets
+from .datasets import DataConfig
 from .triplets import triplet_set, baseline_table
 from freeavatar.measures import (
     bench_expression,

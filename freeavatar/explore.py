@@ -52,7 +52,7 @@ def gallery(
 ) -> Gallery:
     """Held-out actors, shared-space avatar renders and real frames (both clips' sets), embedded by
     `encoder`."""
-    from freeavatar.actors import make_dataset
+    from freeavatar.datasets import make_dataset
 
     S = size or encoder.cfg.img_size
     rng = np.random.default_rng(seed)

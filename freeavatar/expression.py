@@ -323,7 +323,7 @@ def evaluate(embed_fn, sets: dict[str, TripletSet]) -> dict:
 def unlabelled_real(size: int, n: int, seed: int = 0) -> TripletSet:
     """Random frame triplets of the training clip (no labels: `type` is 0 until a teacher labels
     them)."""
-    from freeavatar.actors import make_dataset
+    from freeavatar.datasets import make_dataset
     from freeavatar.triplets import SEGMENT
 
     ds = make_dataset('real', 'train', None, size, seed)
@@ -359,7 +359,7 @@ def teacher_set(enc: ExpressionEncoder, pool: TripletSet, keep: float) -> Triple
 # %% ../nbs/08_expression.ipynb #c67ee3db
 def training_sets(size: int, c: ExprConfig, data_cfg=None) -> dict[str, TripletSet]:
     "Training triplet sets of every source, as `c` asks for them."
-    from freeavatar.actors import DataConfig
+    from freeavatar.datasets import DataConfig
 
     d = data_cfg or DataConfig(size=size)
     with warnings.catch_warnings():

@@ -506,7 +506,8 @@ def state_hash(model: nn.Module) -> str:
 def mae_training_images(size: int, data_cfg=None) -> np.ndarray:
     """uint8 pre-training images: training actors (both spaces), avatar renders and real frames of
     the training clip."""
-    from freeavatar.actors import build_datasets, DataConfig
+    from freeavatar.datasets import build_datasets
+    from freeavatar.datasets import DataConfig
 
     d = build_datasets(data_cfg or DataConfig(size=size))
     parts = [v.images for k, v in d.items() if '/train/' in k]

@@ -16,7 +16,7 @@ from .rigs import EXPRESSIONS
 from .pipeline import neutral_embedding, auto_neutral, calibrate
 from .animator_data import evaluate_animator
 from .animator_data import pearson
-from .actors import DataConfig
+from .datasets import DataConfig
 from .animator_data import face_rows
 from .expression import ExpressionEncoder, heldout_sets, evaluate, HELDOUT
 

@@ -54,7 +54,7 @@ def reference_renders(
     refresh: bool = False,
 ):
     "(images uint8 (n, size, size, 3), controls float32 (n, n_k)): frontal renders, cached."
-    from freeavatar.actors import sample_expressions
+    from freeavatar.expressions import sample_expressions
 
     av = get_avatar(avatar) if isinstance(avatar, str) else avatar
     if split not in ('train', 'heldout'):

@@ -15,7 +15,7 @@ import freeavatar
 from .core import InputError, atomic_write, read_checkpoint
 from .assets import sha256_file
 from .avatars import load_avatars
-from .actors import DataConfig
+from .datasets import DataConfig
 from .mae import MAEConfig, dist_info, train_mae, mae_training_images
 from .expression import ExprConfig, ExpressionEncoder, train_expression, training_sets
 from .expression import heldout_sets, ablations as expr_ablations

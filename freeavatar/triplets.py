@@ -242,7 +242,7 @@ class TripletSet:
 
 def cross_domain_pool(split: str, pool: int, size: int, seed: int, augment: float):
     "Actors and half as many avatar renders, both in the shared space, as one FaceSet."
-    from freeavatar.actors import make_dataset
+    from freeavatar.datasets import make_dataset
 
     a = make_dataset('actors', split, pool, size, seed, space='shared', augment=augment)
     b = make_dataset('avatars', split, pool // 2, size, seed, space='shared')
@@ -282,7 +282,7 @@ def triplet_set(
 ) -> TripletSet:
     """A pool of faces for `source` in {'actors', 'cross-domain', 'real'} and `n` triplets over it
     (actors rendered at `augment` strength)."""
-    from freeavatar.actors import make_dataset
+    from freeavatar.datasets import make_dataset
 
     # labels by how different faces look
     rng = np.random.default_rng(seed + (0 if split == 'train' else 7))

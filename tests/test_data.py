@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 from freeavatar.core import InputError
-from freeavatar.actors import make_dataset, identity_ids, identity_bank, REAL_CLIPS, dataset_path
+from freeavatar.actors import identity_ids, identity_bank
+from freeavatar.datasets import make_dataset
+from freeavatar.datasets import dataset_path
+from freeavatar.datasets import REAL_CLIPS
 from freeavatar.triplets import load_fec_csv
 
 
