@@ -16,9 +16,12 @@ from .assets import load_canonical_mesh
 from .faces import FaceTracker, read_image, read_frame
 from .faces import crop_template, similarity_transform, RIGID
 from .human import HumanAvatar
-from .rigs import EXPRESSIONS, close_lips, build_blendshapes, cut_holes
+from .blendshapes import build_blendshapes
+from .blendshapes import close_lips
+from .blendshapes import cut_holes
+from .arkit import EXPRESSIONS
 from .human import unwrap_skin
-from .rigs import expression_vector
+from .arkit import expression_vector
 from .nuisances import camera_nuisances, jittered, photo_nuisances
 from .nuisances import natural_background
 

@@ -14,7 +14,8 @@ from .core import Config, InputError, CheckpointError, save_checkpoint, read_che
 from .core import load_checkpoint
 from .rigs import Avatar
 from .avatars import get_avatar
-from .mae import IMAGENET_MEAN, IMAGENET_STD, state_hash
+from .mae import IMAGENET_MEAN, IMAGENET_STD
+from .core import state_hash
 from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer
 from .assets import default_weights

@@ -6,9 +6,10 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
-from .rigs import Avatar, EXPRESSIONS
+from .rigs import Avatar
+from .arkit import EXPRESSIONS
 from .datasets import make_dataset
-from .renderer import reference_renders
+from .renderer_train import reference_renders
 from .expression import read_faces
 from .animator import Animator
 from .faces import BLENDSHAPES, embed_mediapipe

@@ -12,7 +12,8 @@ from .core import InputError
 from .rigs import Avatar, Control, Rig
 from .toon import ToonAvatar
 from .expression import ExpressionEncoder
-from .renderer import RendererConfig, train_renderer
+from .renderer import RendererConfig
+from .renderer_train import train_renderer
 from .animator import AnimatorConfig, Animator, RigDecoder
 from .expression import read_faces
 from .animator_data import Rows, cat_rows, face_rows, render_rows, rows_from

@@ -17,7 +17,9 @@ from .rigs import Avatar
 from .avatars import load_avatars
 from .expression import ExpressionEncoder
 from .renderer import NeuralRenderer, RendererConfig
-from .renderer import train_renderer, save_renderer, expression_fidelity
+from .renderer import save_renderer
+from .renderer_train import expression_fidelity
+from .renderer_train import train_renderer
 from .animator import AnimatorConfig, Animator, make_decoder, perceptual_loss
 from .animator_data import Rows, controls_matrix, face_rows, render_rows, rows_from
 from .animator_data import training_faces, with_cross

@@ -15,7 +15,8 @@ from .human import judge_table, JUDGED
 from .datasets import actor_throughput
 from .datasets import build_datasets
 from .datasets import DataConfig
-from .triplets import triplet_set, baseline_table
+from .triplet_sets import baseline_table
+from .triplet_sets import triplet_set
 from freeavatar.measures import (
     bench_expression,
     check_keys,

@@ -12,6 +12,9 @@ from pathlib import Path
 from .core import InputError, atomic_write
 from . import assets as A
 from .report import report, update_readme
+from .avatars import write_sheets, get_avatar, save_png
+from . import retarget as R
+from . import live as L
 
 # %% auto #0
 __all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'add_sheets_args', 'add_render_args',
@@ -34,17 +37,12 @@ def cmd_assets(args) -> int:
 # %% ../nbs/14_cli.ipynb #9cfe949f
 def cmd_sheets(args) -> int:
     "`freeavatar sheets`: every avatar's rig sheet and `avatars.json`."
-    from freeavatar.avatars import write_sheets
-
     write_sheets(args.out, args.avatars, args.size)
     return 0
 
 
 def cmd_demo(args) -> int:
     "`freeavatar demo`: the main job (`12_retarget.cmd_demo`), then the rig sheets beside it."
-    from freeavatar import retarget as R
-    from freeavatar.avatars import write_sheets
-
     rc = R.cmd_demo(args)
     if rc == 0:
         write_sheets(args.out, args.avatars, quiet=args.quiet)
@@ -66,8 +64,6 @@ def _parse_sets(items: list[str]) -> dict[str, float]:
 
 def cmd_render(args) -> int:
     "`freeavatar render`: one pose of one avatar (`--set NAME=VALUE`) to a PNG."
-    from freeavatar.avatars import get_avatar, save_png
-
     av = get_avatar(args.avatar)
     img = av.render(_parse_sets(args.set), size=args.size, pose=(args.yaw, args.pitch, 0.0))
     save_png(Path(args.out), img)
@@ -77,6 +73,7 @@ def cmd_render(args) -> int:
 # %% ../nbs/14_cli.ipynb #acae54e37e7d407bbb7b55eff062a284
 def cmd_bench(args) -> int:
     "`freeavatar bench`: run `bench.run_all`, print and keep the JSON, write the report and table."
+    # imported when the command runs: the bench pulls in every measure (seconds at start-up)
     from freeavatar import bench as B
 
     full = args.weights is not None or args.expression is None
@@ -112,9 +109,20 @@ def cmd_bench(args) -> int:
 # %% ../nbs/14_cli.ipynb #8dd0d8092fe74a7c96281538738b07e2
 def cmd_train(args) -> int:
     "`freeavatar train`: `11a_train.train` with the flags."
+    # imported when the command runs: training pulls in every training module (seconds at start-up)
     from freeavatar.train import train
+    from freeavatar.animator_lab import animator_experiments
 
-    train(args.preset, args.out, args.stage, args.resume, args.ablations, args.threads, args.ship)
+    train(
+        args.preset,
+        args.out,
+        args.stage,
+        args.resume,
+        args.ablations,
+        args.threads,
+        args.ship,
+        experiments=animator_experiments,
+    )
     return 0
 
 # %% ../nbs/14_cli.ipynb #d4f09e65
@@ -203,9 +211,6 @@ def add_assets_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def commands() -> list[tuple]:
     "(name, help, add_args, fn) of every subcommand, in the order `--help` lists them."
-    from freeavatar import retarget as R
-    from freeavatar import live as L
-
     return [
         ('assets', 'list (and --fetch) the packaged assets', add_assets_args, cmd_assets),
         (

@@ -4,6 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #51cad3e0
 from __future__ import annotations
+import hashlib
 import os
 import random
 import tempfile
@@ -14,7 +15,8 @@ import torch
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHECKPOINT_VERSION', 'InputError', 'CheckpointError', 'set_seed', 'get_device', 'Config', 'atomic_write',
-           'save_numpy', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'repo_root', 'cache_dir']
+           'save_numpy', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'repo_root', 'cache_dir',
+           'state_hash']
 
 # %% ../nbs/00_core.ipynb #07226c69
 class InputError(ValueError):
@@ -219,3 +221,12 @@ def cache_dir() -> Path:
     )
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+# %% ../nbs/00_core.ipynb #97c3c8d2
+def state_hash(model: torch.nn.Module) -> str:
+    "sha256 over a model's tensors, in key order."
+    h = hashlib.sha256()
+    for k, v in model.state_dict().items():
+        h.update(k.encode())
+        h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()

@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 import numpy as np
 from .render import Camera
-from .rigs import Avatar, Control, EXPRESSIONS, Rig, flat
+from .rigs import Avatar, Control, Rig, flat
+from .arkit import EXPRESSIONS
 
 # %% auto #0
 __all__ = ['CREATURE_CONTROLS', 'disc', 'quad', 'bar', 'shell', 'CreatureAvatar']

@@ -16,14 +16,14 @@ from .core import Config, InputError, cache_dir, save_numpy
 from .assets import fetch
 from .faces import FaceTracker, track_video
 from .faces import BLENDSHAPES
-from .rigs import EXPRESSIONS
+from .arkit import EXPRESSIONS
 from .avatars import load_avatars
 from .actors import N_PROCEDURAL, REAL_FACES, identity_ids, render_actor
 from .expressions import SHARED, sample_expressions, sample_shared
 
 # %% auto #0
 __all__ = ['REAL_CLIPS', 'CLIP_STEP', 'DATASET_VERSION', 'FIELDS', 'real_frames', 'FaceSet', 'dataset_path', 'make_dataset',
-           'DataConfig', 'build_datasets', 'actor_throughput']
+           'DataConfig', 'build_datasets', 'actor_throughput', 'mae_training_images']
 
 # %% ../nbs/05c_datasets.ipynb #4632c818
 REAL_CLIPS = {
@@ -300,3 +300,11 @@ def actor_throughput(n: int = 60, size: int = 112, seed: int = 0) -> float:
     for i in range(n):
         render_actor(int(ids[i]), E[i], size, rng)
     return n / (time.perf_counter() - t)
+
+# %% ../nbs/05c_datasets.ipynb #ea3ce51c
+def mae_training_images(size: int, data_cfg=None) -> np.ndarray:
+    """uint8 pre-training images: training actors (both spaces), avatar renders and real frames of
+    the training clip."""
+    d = build_datasets(data_cfg or DataConfig(size=size))
+    parts = [v.images for k, v in d.items() if '/train/' in k]
+    return np.concatenate(parts)

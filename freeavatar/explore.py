@@ -9,7 +9,8 @@ import warnings
 import numpy as np
 import plotly.graph_objects as go
 from .core import InputError
-from .rigs import EXPRESSIONS
+from .arkit import EXPRESSIONS
+from .datasets import make_dataset
 
 # %% auto #0
 __all__ = ['COLOR_BY', 'SYMBOLS', 'Gallery', 'dominant_expression', 'gallery', 'umap_2d', 'thumb_b64', 'group_keys',
@@ -52,8 +53,6 @@ def gallery(
 ) -> Gallery:
     """Held-out actors, shared-space avatar renders and real frames (both clips' sets), embedded by
     `encoder`."""
-    from freeavatar.datasets import make_dataset
-
     S = size or encoder.cfg.img_size
     rng = np.random.default_rng(seed)
     parts = []

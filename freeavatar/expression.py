@@ -4,31 +4,32 @@
 
 # %% ../nbs/08_expression.ipynb #acbc7507
 from __future__ import annotations
-import dataclasses
 import math
-import time
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import Config, InputError, CheckpointError, save_checkpoint, read_checkpoint
-from .core import load_checkpoint, set_seed
-from .mae import MAE, MAEConfig, ViTEncoder, to_input, warmup_cosine
-from .triplets import Triplets, TripletSet, triplet_loss, log_ratio_loss, triplet_accuracy
-from .triplets import triplet_set, pseudo_label, visual_weights
+from .core import InputError, CheckpointError, save_checkpoint, read_checkpoint
+from .core import load_checkpoint
+from .mae import MAE, MAEConfig, ViTEncoder, to_input
+from .core import Config
 
 # %% auto #0
-__all__ = ['TOKEN_DIM', 'KIND', 'HELDOUT', 'ExpressionEncoder', 'encoder_state_from_mae', 'from_mae', 'augment', 'ExprConfig',
-           'tuning_optimizer', 'triplet_batch', 'tuning_loss', 'train_triplets', 'heldout_sets', 'evaluate',
-           'unlabelled_real', 'teacher_set', 'training_sets', 'train_expression', 'mae_token_features', 'ablations',
-           'visibility', 'read_faces']
+__all__ = ['KIND', 'TOKEN_DIM', 'encoder_state_from_mae', 'ExpressionEncoder', 'augment', 'read_faces', 'ExprConfig']
 
 # %% ../nbs/08_expression.ipynb #e8133ee7
+KIND = 'expression-encoder'
 # each patch token is projected to this many numbers before the face-ordered concatenation
 TOKEN_DIM = 8
+
+
+def encoder_state_from_mae(mae_state: dict) -> dict:
+    "The MAE's encoder weights, keyed for ExpressionEncoder.encoder."
+    enc = {k[len('encoder.') :]: v for k, v in mae_state.items() if k.startswith('encoder.')}
+    if not enc:
+        raise InputError('mae state', "has no encoder.* weights: not an MAE")
+    return enc
 
 
 class ExpressionEncoder(nn.Module):
@@ -75,56 +76,43 @@ class ExpressionEncoder(nn.Module):
         "uint8 images (N, S, S, 3) -> unit expression embeddings (N, emb_dim)."
         return self._run(images, self.forward)
 
-# %% ../nbs/08_expression.ipynb #2a83e60e
-KIND = 'expression-encoder'
+    @classmethod
+    def from_mae(cls, mae_or_path, emb_dim: int = 16) -> 'ExpressionEncoder':
+        "A new encoder initialised from an MAE (model or checkpoint path); the head starts random."
+        if isinstance(mae_or_path, MAE):
+            cfg, state = mae_or_path.cfg, mae_or_path.state_dict()
+        else:
+            ck = read_checkpoint(mae_or_path)
+            if ck.get('kind', 'mae') != 'mae':
+                raise CheckpointError(
+                    mae_or_path, f"is a {ck.get('kind')!r} checkpoint, not an MAE"
+                )
+            cfg = MAEConfig.from_dict(ck['config'])
+            state = ck['state_dict']
+        enc = cls(cfg, emb_dim)
+        enc.encoder.load_state_dict(encoder_state_from_mae(state), strict=True)
+        return enc
 
+    def save(self, path, metrics=None, **extra):
+        "Write the encoder with its config and metrics (the `expression-encoder` checkpoint kind)."
+        return save_checkpoint(
+            path, self, self.cfg, metrics, kind=KIND, emb_dim=self.emb_dim, **extra
+        )
 
-def encoder_state_from_mae(mae_state: dict) -> dict:
-    "The MAE's encoder weights, keyed for ExpressionEncoder.encoder."
-    enc = {k[len('encoder.') :]: v for k, v in mae_state.items() if k.startswith('encoder.')}
-    if not enc:
-        raise InputError('mae state', "has no encoder.* weights: not an MAE")
-    return enc
-
-
-@classmethod
-def from_mae(cls, mae_or_path, emb_dim: int = 16) -> 'ExpressionEncoder':
-    "A new encoder initialised from an MAE (model or checkpoint path); the head starts random."
-    if isinstance(mae_or_path, MAE):
-        cfg, state = mae_or_path.cfg, mae_or_path.state_dict()
-    else:
-        ck = read_checkpoint(mae_or_path)
-        if ck.get('kind', 'mae') != 'mae':
-            raise CheckpointError(mae_or_path, f"is a {ck.get('kind')!r} checkpoint, not an MAE")
+    @classmethod
+    def load(cls, path, expect: MAEConfig | None = None) -> 'ExpressionEncoder':
+        """Load a saved encoder; refuses other kinds of checkpoint, other architectures (named), and
+        `expect` mismatches."""
+        ck = read_checkpoint(path)
+        if ck.get('kind') != KIND:
+            raise CheckpointError(
+                path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not an {KIND}"
+            )
         cfg = MAEConfig.from_dict(ck['config'])
-        state = ck['state_dict']
-    enc = cls(cfg, emb_dim)
-    enc.encoder.load_state_dict(encoder_state_from_mae(state), strict=True)
-    return enc
-
-
-ExpressionEncoder.from_mae = from_mae
-
-
-def _save(self, path, metrics=None, **extra):
-    return save_checkpoint(path, self, self.cfg, metrics, kind=KIND, emb_dim=self.emb_dim, **extra)
-
-
-@classmethod
-def _load(cls, path, expect: MAEConfig | None = None) -> 'ExpressionEncoder':
-    """Load a saved encoder; refuses other kinds of checkpoint, other architectures (named), and
-    `expect` mismatches."""
-    ck = read_checkpoint(path)
-    if ck.get('kind') != KIND:
-        raise CheckpointError(path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not an {KIND}")
-    cfg = MAEConfig.from_dict(ck['config'])
-    enc = cls(cfg, ck['emb_dim'])
-    load_checkpoint(path, enc, expect if expect is not None else cfg)
-    enc.metrics, enc.heldout = ck.get('metrics', {}), ck.get('heldout')
-    return enc
-
-
-ExpressionEncoder.save, ExpressionEncoder.load = _save, _load
+        enc = cls(cfg, ck['emb_dim'])
+        load_checkpoint(path, enc, expect if expect is not None else cfg)
+        enc.metrics, enc.heldout = ck.get('metrics', {}), ck.get('heldout')
+        return enc
 
 # %% ../nbs/08_expression.ipynb #67967aa2
 def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -156,7 +144,26 @@ def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
         x[i, :, y0 : y0 + h, x0 : x0 + w] = 0
     return x
 
-# %% ../nbs/08_expression.ipynb #7912dc71
+# %% ../nbs/08_expression.ipynb #314f33b1
+@torch.no_grad()
+def read_faces(
+    encoder: ExpressionEncoder, images: np.ndarray, batch: int = 128
+) -> tuple[np.ndarray, np.ndarray]:
+    "(features, embeddings) of uint8 images, one encoder pass."
+    F_, Z_ = [], []
+    was = encoder.training
+    encoder.eval()
+    for i in range(0, len(images), batch):
+        f = encoder.forward_features(to_input(images[i : i + batch], encoder.cfg.img_size))
+        F_.append(f.numpy())
+        Z_.append(F.normalize(encoder.head(f), dim=-1).numpy())
+    encoder.train(was)
+    d = encoder.feat_dim
+    return (np.concatenate(F_) if F_ else np.zeros((0, d), np.float32)), (
+        np.concatenate(Z_) if Z_ else np.zeros((0, encoder.emb_dim), np.float32)
+    )
+
+# %% ../nbs/08_expression.ipynb #c6ff1151
 @dataclass
 class ExprConfig(Config):
     "Steps, rates, loss weights and data of triplet tuning and the semi-supervised round."
@@ -206,321 +213,3 @@ class ExprConfig(Config):
         return cls(
             steps=30000, batch=256, n_train=500000, semi_steps=10000, semi_pool=200000, augment=True
         )
-
-# %% ../nbs/08_expression.ipynb #6175d3bc
-def tuning_optimizer(enc: ExpressionEncoder, c: ExprConfig):
-    "AdamW with two groups: the backbone at `c.lr`, the heads `c.head_lr` times faster."
-    head = [p for m in (enc.pool, enc.head, enc.expr_head) for p in m.parameters()]
-    back = list(enc.encoder.parameters())
-    return torch.optim.AdamW(
-        [{'params': back, 'lr': c.lr}, {'params': head, 'lr': c.head_lr * c.lr}],
-        weight_decay=c.weight_decay,
-    )
-
-
-def triplet_batch(sources: dict, names: list, counts, rng: np.random.Generator, n_expr: int):
-    """`counts[i]` random triplets of each source `names[i]`: (uint8 images (B*3, S, S, 3), types
-    (B,), expressions (B*3, 25), NaN where unknown)."""
-    imgs, types, targets = [], [], []
-    for s, k in zip(names, counts):
-        if k == 0:
-            continue
-        ts = sources[s]
-        j = rng.integers(len(ts.triplets), size=k)
-        idx = ts.triplets.idx[j].reshape(-1)
-        imgs.append(ts.images[idx])
-        types.append(ts.triplets.type[j])
-        # pseudo-labels carry no e
-        unknown = np.full((len(idx), n_expr), np.nan, np.float32)
-        targets.append(ts.expr[idx] if s != 'teacher' else unknown)
-    return np.concatenate(imgs), np.concatenate(types), np.concatenate(targets)
-
-
-def tuning_loss(enc: ExpressionEncoder, x, types, e, c: ExprConfig, W, W_aux) -> torch.Tensor:
-    """Triplet loss on the embeddings of `x (B*3, 3, S, S)`, plus the auxiliary regression and the
-    log-ratio loss where the expression `e (B*3, 25)` is known."""
-    # (B*3, D), (B, 3, D)
-    f = enc.forward_features(x)
-    zf = F.normalize(enc.head(f), dim=-1)
-    z = zf.view(-1, 3, enc.emb_dim)
-    loss = triplet_loss(z[:, 0], z[:, 1], z[:, 2], types)
-    known = torch.isfinite(e[:, 0])
-    if c.aux and known.any():
-        loss = loss + c.aux * F.mse_loss(enc.expr_head(f[known]), e[known] * W_aux)
-    if c.ratio:
-        # distances as the triplet labels measure them: visually weighted
-        loss = loss + c.ratio * log_ratio_loss(zf, e * W)
-    return loss
-
-
-def train_triplets(
-    enc: ExpressionEncoder,
-    sources: dict[str, TripletSet],
-    mix: dict[str, float],
-    c: ExprConfig,
-    steps: int,
-    log=print,
-    tag='triplet',
-) -> list:
-    """Tune `enc` on triplets of `sources`, drawn in proportions `mix` (plus the auxiliary and
-    log-ratio losses where `e` is known). Returns the loss history."""
-    g = torch.Generator().manual_seed(c.seed)
-    rng = np.random.default_rng(c.seed)
-    W = torch.from_numpy(visual_weights())  # (25,)
-    W_aux = W**c.aux_power
-    opt = tuning_optimizer(enc, c)
-    names = [s for s in mix if s in sources and len(sources[s].triplets)]
-    p = np.array([mix[s] for s in names])
-    p /= p.sum()
-    hist, t0 = [], time.time()
-    enc.train()
-    for step in range(steps):
-        images, types, targets = triplet_batch(
-            sources, names, rng.multinomial(c.batch, p), rng, len(W)
-        )
-        x = to_input(images, enc.cfg.img_size)
-        x = augment(x, g) if c.augment else x
-        for gr, base in zip(opt.param_groups, (c.lr, c.head_lr * c.lr)):
-            gr['lr'] = warmup_cosine(step, steps, base, c.warmup)
-        loss = tuning_loss(enc, x, types, torch.from_numpy(targets).float(), c, W, W_aux)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        hist.append(loss.item())
-        if (step + 1) % max(1, steps // 10) == 0 or step + 1 == steps:
-            log(
-                f"{tag} step {step + 1}/{steps} loss {np.mean(hist[-20:]):.4f} "
-                f"({(step + 1) * 3 * c.batch / (time.time() - t0):.0f} img/s)"
-            )
-    enc.eval()
-    return hist
-
-# %% ../nbs/08_expression.ipynb #74a10205
-# the held-out sets of `cpu`'s metrics and the bench's baselines: triplets per source, faces
-HELDOUT = {'n': 600, 'pool': 800}
-
-
-def heldout_sets(
-    size: int, n: int = HELDOUT['n'], pool: int = HELDOUT['pool']
-) -> dict[str, TripletSet]:
-    "Held-out triplet sets of every source (actors, cross-domain, real) at crop `size`."
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        return {
-            s: triplet_set(s, 'heldout', n=n, size=size, pool=pool)
-            for s in ('actors', 'cross-domain', 'real')
-        }
-
-
-def evaluate(embed_fn, sets: dict[str, TripletSet]) -> dict:
-    "{source: {all, one-class, two-class, three-class}} for an `images -> embeddings` function."
-    return {
-        s: {k: round(v, 4) for k, v in triplet_accuracy(embed_fn(ts.images), ts.triplets).items()}
-        for s, ts in sets.items()
-    }
-
-# %% ../nbs/08_expression.ipynb #91486ad2
-def unlabelled_real(size: int, n: int, seed: int = 0) -> TripletSet:
-    """Random frame triplets of the training clip (no labels: `type` is 0 until a teacher labels
-    them)."""
-    from freeavatar.datasets import make_dataset
-    from freeavatar.triplets import SEGMENT
-
-    ds = make_dataset('real', 'train', None, size, seed)
-    rng = np.random.default_rng(seed + 99)
-    seg = ds.frame // SEGMENT
-    out = []
-    while len(out) < n:
-        i, j, k = rng.integers(len(ds), size=3)
-        if len({seg[i], seg[j], seg[k]}) == 3:
-            out.append((i, j, k))
-    return TripletSet(
-        ds.images,
-        ds.expr,
-        ds.domain,
-        ds.identity,
-        Triplets(np.array(out), np.zeros(n, np.int64), 'unlabelled'),
-    )
-
-
-def teacher_set(enc: ExpressionEncoder, pool: TripletSet, keep: float) -> TripletSet:
-    "The pool's triplets labelled by `enc`, the most confident `keep` share."
-    Z = enc.embed(pool.images)
-    lab, conf = pseudo_label(Z, pool.triplets.idx)
-    top = np.argsort(-conf)[: max(1, int(len(conf) * keep))]
-    return TripletSet(
-        pool.images,
-        pool.expr,
-        pool.domain,
-        pool.identity,
-        Triplets(lab.idx[top], lab.type[top], 'teacher'),
-    )
-
-# %% ../nbs/08_expression.ipynb #c67ee3db
-def training_sets(size: int, c: ExprConfig, data_cfg=None) -> dict[str, TripletSet]:
-    "Training triplet sets of every source, as `c` asks for them."
-    from freeavatar.datasets import DataConfig
-
-    d = data_cfg or DataConfig(size=size)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        return {
-            'actors': triplet_set(
-                'actors', 'train', c.n_train, size, d.n_actors, d.seed, d.augment
-            ),
-            'cross-domain': triplet_set(
-                'cross-domain', 'train', c.n_train, size, d.n_actors, d.seed, d.augment
-            ),
-            'real': triplet_set('real', 'train', c.n_train, size, 0, d.seed),
-        }
-
-
-def train_expression(
-    mae_path,
-    c: ExprConfig,
-    out,
-    sets=None,
-    held=None,
-    log=print,
-    data_cfg=None,
-    heldout: dict | None = None,
-) -> tuple[ExpressionEncoder, dict]:
-    """MAE checkpoint -> tuned, semi-supervised ExpressionEncoder saved as `out/expression.pt`, and
-    its metrics. `heldout` ({'n', 'pool'}) says how `held` was drawn; it is saved so that
-    `freeavatar bench` re-measures the same sets."""
-    out = Path(out)
-    set_seed(c.seed)
-    enc = ExpressionEncoder.from_mae(mae_path, c.emb_dim)
-    S = enc.cfg.img_size
-    sets = sets or training_sets(S, c, data_cfg)
-    if held is None:
-        held, heldout = heldout_sets(S), dict(HELDOUT)
-    t0 = time.time()
-    train_triplets(enc, sets, dict(c.mix), c, c.steps, log)
-    t_trip = time.time() - t0
-    m = {'triplet': evaluate(enc.embed, held), 'triplet_minutes': round(t_trip / 60, 2)}
-    log(f"after triplet tuning: {m['triplet']}")
-    if c.semi_steps:
-        t0 = time.time()
-        pseudo = teacher_set(enc, unlabelled_real(S, c.semi_pool, c.seed), c.semi_keep)
-        train_triplets(
-            enc,
-            {**sets, 'teacher': pseudo},
-            {**dict(c.mix), 'teacher': 0.2},
-            dataclasses.replace(c, lr=c.lr * c.semi_lr),
-            c.semi_steps,
-            log,
-            tag='semi',
-        )
-        m['semi'] = evaluate(enc.embed, held)
-        m['semi_minutes'] = round((time.time() - t0) / 60, 2)
-        log(f"after the semi-supervised round: {m['semi']}")
-    enc.save(out / 'expression.pt', m, expr_config=c.to_dict(), heldout=heldout)
-    enc.metrics, enc.heldout = m, heldout
-    return enc, m
-
-# %% ../nbs/08_expression.ipynb #0e6defa8
-def mae_token_features(enc: ExpressionEncoder, images) -> np.ndarray:
-    """The untuned MAE's own view: every patch token, layer-normalised, concatenated in face order
-    (no learnt part)."""
-    return enc._run(
-        images,
-        lambda x: F.layer_norm(enc.encoder.forward_features(x)[0], (enc.cfg.dim,)).flatten(1),
-    )
-
-
-def ablations(mae_path, c: ExprConfig, sets=None, held=None, log=print, full_metrics=None) -> dict:
-    "Rows: random init + triplets, MAE features without tuning, full, full + semi-supervised."
-    ck = read_checkpoint(mae_path)
-    cfg = MAEConfig.from_dict(ck['config'])
-    S = cfg.img_size
-    sets = sets or training_sets(S, c)
-    held = held or heldout_sets(S)
-    rows = {}
-    set_seed(c.seed)
-    rnd = ExpressionEncoder(cfg, c.emb_dim)
-    train_triplets(rnd, sets, dict(c.mix), c, c.steps, log, tag='random-init')
-    rows['random init + triplets'] = evaluate(rnd.embed, held)
-    # the paper's loss alone: what the label-aware losses add
-    if c.aux or c.ratio:
-        set_seed(c.seed)
-        plain = ExpressionEncoder.from_mae(mae_path, c.emb_dim)
-        train_triplets(
-            plain,
-            sets,
-            dict(c.mix),
-            dataclasses.replace(c, aux=0.0, ratio=0.0),
-            c.steps,
-            log,
-            tag='triplets-only',
-        )
-        rows['MAE + triplet loss only (aux = ratio = 0)'] = evaluate(plain.embed, held)
-    mae_enc = ExpressionEncoder.from_mae(mae_path, c.emb_dim)
-    rows['MAE features, no tuning'] = evaluate(lambda ims: mae_token_features(mae_enc, ims), held)
-    if full_metrics:
-        rows['MAE + triplets (full)'] = full_metrics['triplet']
-        if 'semi' in full_metrics:
-            rows['full + semi-supervised'] = full_metrics['semi']
-    return rows
-
-# %% ../nbs/08_expression.ipynb #3af10d9a
-def _moves(encoder, base: np.ndarray, moved: np.ndarray, spread: float, size: int) -> dict:
-    "Pixel and reading change from `base` to `moved` uint8 crops (N, S, S, 3), averaged over N."
-    d = np.abs(moved.astype(np.float32) - base.astype(np.float32)).mean(-1)  # (N, S, S)
-    g = size // encoder.cfg.patch
-    per_patch = d[:, : g * encoder.cfg.patch, : g * encoder.cfg.patch].reshape(len(d), g, -1, g)
-    patch = np.sqrt((per_patch.transpose(0, 1, 3, 2) ** 2).mean(-1)).max((1, 2))  # (N,)
-    f0, z0 = encoder.features(base), encoder.embed(base)
-    f1, z1 = encoder.features(moved), encoder.embed(moved)
-    return {
-        'pixels': round(float(np.sqrt((d**2).mean())), 2),
-        'patch': round(float(patch.mean()), 2),
-        'feature': round(float(np.linalg.norm(f1 - f0, axis=1).mean() / spread), 3),
-        'embedding': round(float(np.linalg.norm(z1 - z0, axis=1).mean()), 3),
-    }
-
-
-def visibility(encoder, size: int = 112, n_ids: int = 6) -> list[dict]:
-    """Per expression channel of the actors (`n_ids` training identities) and per control of every
-    avatar: how much a move from 0 to 1 changes the frontal crop and the encoder's reading."""
-    from freeavatar.actors import identity_ids, render_actor
-    from freeavatar.avatars import load_avatars
-    from freeavatar.rigs import EXPRESSIONS
-
-    ids = identity_ids('train')[:: max(1, len(identity_ids('train')) // n_ids)][:n_ids]
-    actor = lambda e: np.stack([render_actor(i, e, size, augment=False)[0] for i in ids])
-    base = actor(np.zeros(len(EXPRESSIONS), np.float32))
-    f0 = encoder.features(base)
-    # how far apart different people's neutral faces lie: the unit of feature change
-    spread = float(np.linalg.norm(f0 - f0.mean(0), axis=1).mean())
-    rows = [
-        {'face': 'actors', 'control': k} | _moves(encoder, base, actor(e), spread, size)
-        for k, e in zip(EXPRESSIONS, np.eye(len(EXPRESSIONS), dtype=np.float32))
-    ]
-    for av in load_avatars().values():
-        neutral = av.render(size=size)[None]
-        for c in av.controls:
-            moved = av.render({c: 1.0}, size=size)[None]
-            rows.append(
-                {'face': av.name, 'control': c} | _moves(encoder, neutral, moved, spread, size)
-            )
-    return rows
-
-# %% ../nbs/08_expression.ipynb #314f33b1
-@torch.no_grad()
-def read_faces(
-    encoder: ExpressionEncoder, images: np.ndarray, batch: int = 128
-) -> tuple[np.ndarray, np.ndarray]:
-    "(features, embeddings) of uint8 images, one encoder pass."
-    F_, Z_ = [], []
-    was = encoder.training
-    encoder.eval()
-    for i in range(0, len(images), batch):
-        f = encoder.forward_features(to_input(images[i : i + batch], encoder.cfg.img_size))
-        F_.append(f.numpy())
-        Z_.append(F.normalize(encoder.head(f), dim=-1).numpy())
-    encoder.train(was)
-    d = encoder.feat_dim
-    return (np.concatenate(F_) if F_ else np.zeros((0, d), np.float32)), (
-        np.concatenate(Z_) if Z_ else np.zeros((0, encoder.emb_dim), np.float32)
-    )

@@ -11,7 +11,7 @@ from .core import cache_dir, save_numpy
 from .assets import fetch
 from .faces import track_video
 from .faces import BLENDSHAPES
-from .rigs import EXPRESSIONS
+from .arkit import EXPRESSIONS
 
 # %% auto #0
 __all__ = ['PAIRS', 'SHARED', 'SYMMETRIC', 'real_expression_pool', 'sample_expressions', 'to_shared', 'sample_shared']

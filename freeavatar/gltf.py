@@ -16,8 +16,7 @@ from .core import InputError, atomic_write
 # %% auto #0
 __all__ = ['ARRAY_BUFFER', 'ELEMENT_ARRAY_BUFFER', 'COMPONENT', 'WIDTH', 'GLB_MAGIC', 'GLB_JSON', 'GLB_BIN', 'LINEAR_TOL',
            'vertex_colors', 'srgb_to_linear', 'unit_normals', 'MorphMesh', 'morph_mesh', 'GlbBuffer', 'glb_bytes',
-           'read_glb', 'vertex_colour_material', 'primitive', 'weights_animation', 'gltf_document', 'write_glb',
-           'check_glb']
+           'read_glb', 'vertex_colour_material', 'primitive', 'weights_animation', 'gltf_document', 'write_glb']
 
 # %% ../nbs/12a_gltf.ipynb #ef39f438
 def vertex_colors(mesh) -> np.ndarray:
@@ -408,99 +407,3 @@ def write_glb(avatar, values: np.ndarray, fps: float, path, mesh: MorphMesh | No
         raise InputError(avatar.name, f"mesh was made for {mm.name!r}, not this avatar")
     gltf, data = gltf_document(mm, a, fps)
     return atomic_write(path, lambda p: p.write_bytes(glb_bytes(gltf, data)))
-
-# %% ../nbs/12a_gltf.ipynb #7cd43de8
-_DTYPE = {5126: '<f4', 5125: '<u4', 5123: '<u2', 5121: 'u1'}
-
-
-def _accessor(gltf: dict, bin: bytes, i: int, src) -> np.ndarray:
-    """Accessor `i` as an array `(count,)` or `(count, k)`, after checking it fits its view and the
-    view its buffer."""
-    acc = gltf['accessors'][i]
-    view = gltf['bufferViews'][acc['bufferView']]
-    dt = np.dtype(_DTYPE[acc['componentType']])
-    k, v0 = WIDTH[acc['type']], view.get('byteOffset', 0)
-    off = v0 + acc.get('byteOffset', 0)
-    if v0 % 4 or off % dt.itemsize:
-        raise InputError(src, f"accessor {i} is not aligned (byte {off})")
-    if v0 + view['byteLength'] > gltf['buffers'][view['buffer']]['byteLength']:
-        raise InputError(src, f"bufferView {acc['bufferView']} runs past its buffer")
-    if acc.get('byteOffset', 0) + acc['count'] * k * dt.itemsize > view['byteLength']:
-        raise InputError(src, f"accessor {i} runs past its bufferView")
-    a = np.frombuffer(bin, dt, acc['count'] * k, off)
-    return a if acc['type'] == 'SCALAR' else a.reshape(-1, k)
-
-# %% ../nbs/12a_gltf.ipynb #1bdb8c64
-def _need(path):
-    "A check that raises an InputError naming `path` with the problem when it fails."
-
-    def need(ok, problem):
-        if not ok:
-            raise InputError(Path(path), problem)
-
-    return need
-
-
-def _check_mesh(gltf: dict, prim: dict, arr: list, names, need) -> tuple[int, int]:
-    "Check the primitive's attributes, bounds, triangles and morph targets: (vertices, targets)."
-    pos = arr[prim['attributes']['POSITION']]
-    N, n = len(pos), len(names)
-    need(
-        all(len(arr[a]) == N for a in prim['attributes'].values()),
-        "attributes have different counts",
-    )
-    bounds = gltf['accessors'][prim['attributes']['POSITION']]
-    need(bounds.get('min') == pos.min(0).tolist(), "POSITION min is wrong")
-    need(bounds.get('max') == pos.max(0).tolist(), "POSITION max is wrong")
-    idx = arr[prim['indices']]
-    need(len(idx) % 3 == 0 and idx.max() < N, "indices are not triangles over the vertices")
-    need(
-        len(prim.get('targets', [])) == n,
-        f"{len(prim.get('targets', []))} morph targets for {n} controls",
-    )
-    need(
-        all(len(arr[t['POSITION']]) == N for t in prim['targets']),
-        "a morph target has the wrong vertex count",
-    )
-    return N, n
-
-
-def _check_animation(gltf: dict, arr: list, n: int, frames, need) -> np.ndarray:
-    "Check the weights animation: its target, its sizes and its times; the times."
-    (anim,) = gltf['animations']
-    (s,) = anim['samplers']
-    t, w = arr[s['input']], arr[s['output']]
-    need(
-        anim['channels'][0]['target'] == {'node': 0, 'path': 'weights'},
-        "the animation must drive node 0's weights",
-    )
-    need(
-        len(t) == frames and len(w) == len(t) * n,
-        f"{len(t)} times, {len(w)} weights for {frames} frames of {n}",
-    )
-    need(len(t) == 1 or (np.diff(t) > 0).all(), "animation times must increase")
-    ta = gltf['accessors'][s['input']]
-    need(
-        ta.get('min') == [float(t[0])] and ta.get('max') == [float(t[-1])], "time min/max are wrong"
-    )
-    return t
-
-
-def check_glb(path) -> dict:
-    """Re-read a `write_glb` file and check its structure; `{vertices, morph_targets, frames,
-    duration}` or an InputError."""
-    gltf, bin = read_glb(path)
-    need = _need(path)
-    need(gltf.get('asset', {}).get('version') == '2.0', "asset.version must be '2.0'")
-    bl = gltf['buffers'][0]['byteLength']
-    need(bl <= len(bin) < bl + 4, f"buffer 0 has {bl} bytes, the BIN chunk {len(bin)}")
-    arr = [_accessor(gltf, bin, i, path) for i in range(len(gltf['accessors']))]
-    ex, (mesh,) = gltf['asset'].get('extras', {}), gltf['meshes']
-    (prim,), names = mesh['primitives'], mesh.get('extras', {}).get('targetNames')
-    need(
-        names is not None and names == ex.get('controls'),
-        f"targetNames {names} differ from the controls {ex.get('controls')}",
-    )
-    N, n = _check_mesh(gltf, prim, arr, names, need)
-    t = _check_animation(gltf, arr, n, ex.get('frames'), need)
-    return {'vertices': N, 'morph_targets': n, 'frames': len(t), 'duration': float(t[-1])}

@@ -11,9 +11,20 @@ from .assets import fetch
 from .render import Mesh, Camera
 from .assets import load_canonical_mesh
 from .faces import FaceTracker, read_frame
-from .rigs import Avatar, Control, EXPRESSIONS, FUNNEL_JAW, JAW_DEG, JAW_SHIFT
-from .rigs import MouthInterior, RING_L, RING_R, Rig, build_blendshapes, close_lips
-from .rigs import cut_holes, eyeball, jaw_pivot, mouth_center
+from .rigs import Avatar, Control
+from .blendshapes import FUNNEL_JAW
+from .blendshapes import JAW_SHIFT
+from .blendshapes import JAW_DEG
+from .arkit import EXPRESSIONS
+from .rigs import MouthInterior, Rig
+from .blendshapes import build_blendshapes
+from .blendshapes import close_lips
+from .blendshapes import RING_L
+from .blendshapes import RING_R
+from .rigs import eyeball
+from .blendshapes import jaw_pivot
+from .blendshapes import mouth_center
+from .blendshapes import cut_holes
 from .rigs import HUMAN_REGIONS
 
 # %% auto #0

@@ -18,6 +18,7 @@ from .smoothing import OneEuro, ONE_EURO
 from .writers import csv_text
 from .animator import load_animator
 from .pipeline import check_avatars, torch_threads, encoder_threads
+from .expression import read_faces
 
 # %% auto #0
 __all__ = ['VMC_PORT', 'vmc_bundle', 'read_vmc', 'VMCSender', 'Mailbox', 'Capture', 'latency_stats', 'live_source', 'write_live',
@@ -193,8 +194,6 @@ def write_live(out: Path, avatar, rows: list, src: Source, stats: dict) -> dict:
 # %% ../nbs/12b_live.ipynb #9a672ec3
 def frame_controls(animator, name: str, follow: FlowTracker, frame, source: str):
     "One RGB frame → the avatar's raw `(n,)` controls, or None when the face is not found."
-    from freeavatar.expression import read_faces
-
     work, _ = fit(to_rgb(frame, source), WORK_SIZE)
     face, _, _ = follow(work, source)
     if face is None:

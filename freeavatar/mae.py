@@ -5,24 +5,19 @@
 # %% ../nbs/07_mae.ipynb #21041c50
 from __future__ import annotations
 import math
-import os
-import time
 from dataclasses import dataclass
-from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torch.distributed as dist
 from timm.layers import PatchEmbed
 from timm.models.vision_transformer import Block
-from .core import Config, InputError, save_checkpoint, load_checkpoint, set_seed
+from .core import Config, InputError
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MAEConfig', 'sincos_1d', 'sincos_2d', 'patchify', 'unpatchify', 'mask_plan',
            'keep_tokens', 'random_masking', 'ConvPatchEmbed', 'ChannelNorm', 'MaskedConvStem', 'to_input', 'ViTEncoder',
-           'MAE', 'warmup_cosine', 'lr_at', 'dist_info', 'batch_indices', 'resume_mae', 'save_mae', 'mae_step',
-           'train_mae', 'state_hash', 'mae_training_images', 'reconstruct']
+           'MAE']
 
 # %% ../nbs/07_mae.ipynb #b1346ee9
 @dataclass
@@ -366,170 +361,3 @@ class MAE(nn.Module):
         x, mask, ids = self.encoder.forward_features(imgs, self.cfg.mask_ratio, generator)
         pred = self.forward_decoder(x, ids)
         return self.forward_loss(imgs, pred, mask), pred, mask
-
-# %% ../nbs/07_mae.ipynb #d1a38107
-def warmup_cosine(step: int, total: int, peak: float, warmup: float) -> float:
-    "Linear warm-up over the first `warmup` share of `total` steps to `peak`, then cosine to zero."
-    w = max(1, int(total * warmup))
-    return (
-        peak * (step + 1) / w
-        if step < w
-        else peak * 0.5 * (1 + math.cos(math.pi * (step - w) / max(1, total - w)))
-    )
-
-
-def lr_at(step: int, total: int, c: MAEConfig) -> float:
-    "The learning rate at `step` of `total`: linear warm-up, then cosine decay."
-    return warmup_cosine(step, total, c.lr, c.warmup)
-
-
-def dist_info() -> tuple[int, int]:
-    "(rank, world size); starts the gloo process group when launched by torchrun."
-    if (
-        'WORLD_SIZE' in os.environ
-        and int(os.environ['WORLD_SIZE']) > 1
-        and not dist.is_initialized()
-    ):
-        dist.init_process_group('gloo')
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
-
-
-def batch_indices(n: int, step: int, per_rank: int, rank: int, world: int, seed: int) -> np.ndarray:
-    """The images of `rank` at global `step`: epochs are seeded permutations, global batches are cut
-    in rank slices."""
-    B = per_rank * world
-    per_epoch = max(1, n // B)
-    e, s = divmod(step, per_epoch)
-    perm = np.random.default_rng(seed + 1000 * e).permutation(n)
-    return perm[s * B + rank * per_rank : s * B + (rank + 1) * per_rank]
-
-# %% ../nbs/07_mae.ipynb #d7e1b911
-def resume_mae(path: Path, model: nn.Module, opt, c: MAEConfig, total: int, rank: int, log):
-    "(step, loss history) of the checkpoint at `path`, loaded into `model` and `opt`."
-    ck = load_checkpoint(path, model, c)
-    opt.load_state_dict(ck['optimizer'])
-    if rank == 0:
-        log(f"resumed {path} at step {ck['step']}/{total}")
-    return ck['step'], ck['history']
-
-
-def save_mae(path: Path, model: nn.Module, opt, c: MAEConfig, step: int, hist: list):
-    "Checkpoint the MAE with its optimiser and loss history at `step`."
-    save_checkpoint(
-        path,
-        model,
-        c,
-        metrics={'loss': hist[-1] if hist else None, 'step': step},
-        optimizer=opt.state_dict(),
-        step=step,
-        history=hist,
-        kind='mae',
-    )
-
-
-def mae_step(net, opt, X: torch.Tensor, step: int, total: int, c: MAEConfig, rank: int, world: int):
-    "One optimiser step on this rank's share of global batch `step`: (loss, images seen)."
-    idx = batch_indices(len(X), step, c.batch, rank, world, c.seed)
-    x = to_input(X[idx].numpy(), c.img_size)
-    for gr in opt.param_groups:
-        gr['lr'] = lr_at(step, total, c)
-    # the mask depends on the step and the rank only, so a resumed run draws the same masks
-    masks = torch.Generator().manual_seed(c.seed * 100_003 + step * world + rank)
-    loss, _, _ = net(x, masks)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-    return loss.item(), len(idx)
-
-
-def train_mae(
-    c: MAEConfig,
-    images: np.ndarray,
-    out: Path,
-    resume: bool = False,
-    stop_after: int | None = None,
-    ckpt_every: int = 200,
-    log=print,
-) -> tuple[MAE, list]:
-    """Pre-train an MAE on `uint8 (N, S, S, 3)` images; checkpoint to `out/mae.pt`. `stop_after`
-    simulates a kill."""
-    rank, world = dist_info()
-    out = Path(out)
-    path = out / 'mae.pt'
-    if len(images) < c.batch * world:
-        raise InputError(
-            'images', f"{len(images)} images are fewer than one global batch ({c.batch}x{world})"
-        )
-    set_seed(c.seed)
-    model = MAE(c)
-    opt = torch.optim.AdamW(
-        model.parameters(), lr=c.lr, betas=(0.9, 0.95), weight_decay=c.weight_decay
-    )
-    total = c.epochs * max(1, len(images) // (c.batch * world))
-    resuming = resume and path.exists()
-    step, hist = resume_mae(path, model, opt, c, total, rank, log) if resuming else (0, [])
-    net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    X = torch.as_tensor(images)
-    t0, seen = time.time(), 0
-    model.train()
-    while step < total:
-        loss, n = mae_step(net, opt, X, step, total, c, rank, world)
-        hist.append(loss)
-        step += 1
-        seen += n * world
-        if rank == 0 and (step % max(1, total // 10) == 0 or step == total):
-            log(
-                f"mae step {step}/{total} loss {np.mean(hist[-20:]):.4f} "
-                f"({seen / (time.time() - t0):.0f} img/s)"
-            )
-        if rank == 0 and (step % ckpt_every == 0 or step == total or step == stop_after):
-            save_mae(path, model, opt, c, step, hist)
-        if step == stop_after:
-            break
-    # lets a launcher compare ranks
-    if world > 1:
-        (out / f'rank{rank}.sha256').write_text(state_hash(model))
-    return model, hist
-
-
-def state_hash(model: nn.Module) -> str:
-    "sha256 over a model's tensors, in key order."
-    import hashlib
-
-    h = hashlib.sha256()
-    for k, v in model.state_dict().items():
-        h.update(k.encode())
-        h.update(v.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
-
-# %% ../nbs/07_mae.ipynb #24bb40ba
-def mae_training_images(size: int, data_cfg=None) -> np.ndarray:
-    """uint8 pre-training images: training actors (both spaces), avatar renders and real frames of
-    the training clip."""
-    from freeavatar.datasets import build_datasets
-    from freeavatar.datasets import DataConfig
-
-    d = build_datasets(data_cfg or DataConfig(size=size))
-    parts = [v.images for k, v in d.items() if '/train/' in k]
-    return np.concatenate(parts)
-
-
-def reconstruct(model: MAE, images: np.ndarray, seed: int = 0) -> np.ndarray:
-    "uint8 strip per image: masked input | reconstruction (visible patches pasted back) | original."
-    c = model.cfg
-    x = to_input(images, c.img_size)
-    model.eval()
-    with torch.no_grad():
-        _, pred, mask = model(x, torch.Generator().manual_seed(seed))
-    t = patchify(x, c.patch)
-    if c.norm_pix:
-        mu, var = t.mean(-1, keepdim=True), t.var(-1, keepdim=True)
-        pred = pred * (var + 1e-6) ** 0.5 + mu
-    m = mask[..., None]
-    vis, rec = unpatchify(t * (1 - m), c.patch), unpatchify(pred * m + t * (1 - m), c.patch)
-    s, mu = (
-        torch.tensor(IMAGENET_STD).view(1, 3, 1, 1),
-        torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1),
-    )
-    u8 = lambda z: (((z * s + mu).clamp(0, 1)) * 255).byte().permute(0, 2, 3, 1).numpy()
-    return np.concatenate([u8(vis), u8(rec), u8(x)], 2)

@@ -12,13 +12,16 @@ from pathlib import Path
 import numpy as np
 from .core import InputError
 from .animator_data import REAL_CHANNELS
-from .rigs import EXPRESSIONS
+from .arkit import EXPRESSIONS
 from .pipeline import neutral_embedding, auto_neutral, calibrate
 from .animator_data import evaluate_animator
 from .animator_data import pearson
 from .datasets import DataConfig
 from .animator_data import face_rows
-from .expression import ExpressionEncoder, heldout_sets, evaluate, HELDOUT
+from .expression import ExpressionEncoder
+from .triplet_sets import evaluate
+from .triplet_sets import heldout_sets
+from .triplet_sets import HELDOUT
 
 # %% auto #0
 __all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'TARGETS', 'ANIMATOR_ABLATIONS', 'EXPRESSION_TARGETS', 'get_key', 'no_nans',

@@ -13,7 +13,6 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
@@ -24,13 +23,14 @@ from freeavatar.smoothing import (
     fill_missing,
 )
 from .avatars import get_avatar
-from .mae import state_hash
+from .core import state_hash
 from .expression import read_faces
+from .writers import Curves
 
 # %% auto #0
-__all__ = ['FORMATS', 'STAGES', 'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'model_info', 'Curves',
-           'torch_threads', 'encoder_threads', 'next_chunk', 'read_chunk', 'curves_of', 'keep_chunk', 'run_pipeline',
-           'check_formats', 'check_avatars', 'writable_dir']
+__all__ = ['FORMATS', 'STAGES', 'neutral_embedding', 'auto_neutral', 'parse_neutral', 'calibrate', 'model_info', 'torch_threads',
+           'encoder_threads', 'next_chunk', 'read_chunk', 'curves_of', 'keep_chunk', 'run_pipeline', 'check_formats',
+           'check_avatars', 'writable_dir']
 
 # %% ../nbs/12_pipeline.ipynb #ba3cb11c
 def neutral_embedding(encoder, size: int | None = None) -> np.ndarray:
@@ -91,28 +91,6 @@ def model_info(animator, weights=None) -> dict:
 # %% ../nbs/12_pipeline.ipynb #aec55717
 FORMATS = ('csv', 'json', 'gltf', 'mp4')
 STAGES = ('decode', 'track', 'encode', 'animate', 'smooth', 'write', 'preview')
-
-
-@dataclass
-class Curves:
-    "What `run_pipeline` measured on one clip."
-
-    source: str
-    fps: float
-    found: np.ndarray  # (T,) bool
-    n_faces: np.ndarray  # (T,) faces seen in each frame
-    # (T, D) expression embeddings (rows without a face are meaningless)
-    Z: np.ndarray
-    blendshapes: np.ndarray  # (T, 52) MediaPipe's own scores, NaN without a face
-    raw: dict  # avatar -> (T, n) per-frame controls, gaps filled
-    crops: np.ndarray | None  # (T, S, S, 3) aligned crops (kept for the preview)
-    times: dict = field(default_factory=dict)  # stage -> seconds
-    detected: np.ndarray | None = None  # (T,) bool: MediaPipe ran (else optical flow)
-    detect_every: int = 1
-    torch_threads: int = 1  # the encoder's threads while the tracker had its own core
-
-    def __len__(self):
-        return len(self.found)
 
 
 @contextlib.contextmanager

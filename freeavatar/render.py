@@ -11,7 +11,7 @@ from numba import njit
 from .core import InputError
 
 # %% auto #0
-__all__ = ['LIGHT', 'face_normals', 'rotation', 'Camera', 'vertex_normals', 'Mesh', 'Scene', 'scene_of', 'render_meshes',
+__all__ = ['LIGHT', 'face_normals', 'rotation', 'Camera', 'rot_x', 'vertex_normals', 'Mesh', 'Scene', 'scene_of', 'render_meshes',
            'time_fps']
 
 # %% ../nbs/02_render.ipynb #e877fc24
@@ -52,6 +52,14 @@ class Camera:
         xy[:, 0] = size / 2 + f * p[:, 0] / depth
         xy[:, 1] = size / 2 - f * p[:, 1] / depth
         return xy, depth.astype(np.float32)
+
+
+def rot_x(deg):
+    "3x3 rotation about x by `deg` degrees."
+    a = math.radians(deg)
+    return np.array(
+        [[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]], np.float32
+    )
 
 # %% ../nbs/02_render.ipynb #54c56a2c
 @njit(cache=True, nogil=True)

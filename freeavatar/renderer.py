@@ -4,83 +4,17 @@
 
 # %% ../nbs/10_renderer.ipynb #124c81f4
 from __future__ import annotations
-import hashlib
-import json
 import math
-import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from .core import Config, InputError, CheckpointError, save_checkpoint, read_checkpoint
-from .core import load_checkpoint, save_numpy, cache_dir, set_seed
-from .rigs import Avatar, EXPRESSIONS
-from .avatars import get_avatar
+from .core import load_checkpoint
+from .rigs import Avatar
 
 # %% auto #0
-__all__ = ['RENDER_VERSION', 'KIND', 'random_controls', 'reference_renders', 'RendererConfig', 'NeuralRenderer', 'region_weights',
-           'weighted_l1', 'to_target', 'psnr', 'train_renderer', 'evaluate_renderer', 'save_renderer', 'load_renderer',
-           'expression_fidelity']
-
-# %% ../nbs/10_renderer.ipynb #c1a52566
-RENDER_VERSION = 1
-
-
-def random_controls(
-    n: int, n_controls: int, rng: np.random.Generator, realistic=None, share: float = 0.5
-) -> np.ndarray:
-    """(n, n_controls) float32: a `share` of rows taken from `realistic` (if given), the rest 1–4
-    random controls at U(0, 1)."""
-    C = np.zeros((n, n_controls), np.float32)
-    for i in range(n):
-        k = rng.choice(n_controls, rng.integers(1, min(4, n_controls) + 1), replace=False)
-        C[i, k] = rng.uniform(0, 1, len(k))
-    if realistic is not None and share > 0:
-        m = int(round(n * share))
-        rows = rng.choice(n, m, replace=False)
-        C[rows] = realistic[:m]
-    return C
-
-# %% ../nbs/10_renderer.ipynb #dd911148
-def reference_renders(
-    avatar: Avatar | str,
-    n: int,
-    size: int,
-    seed: int = 0,
-    split: str = 'train',
-    refresh: bool = False,
-):
-    "(images uint8 (n, size, size, 3), controls float32 (n, n_k)): frontal renders, cached."
-    from freeavatar.expressions import sample_expressions
-
-    av = get_avatar(avatar) if isinstance(avatar, str) else avatar
-    if split not in ('train', 'heldout'):
-        raise InputError(split, "split must be 'train' or 'heldout'")
-    recipe = json.dumps(
-        [RENDER_VERSION, av.name, av.controls, list(EXPRESSIONS), list(av.background)]
-    )
-    recipe_hash = hashlib.sha1(recipe.encode()).hexdigest()[:10]
-    path = cache_dir() / 'renders' / f"{av.name}_{split}_n{n}_s{size}_seed{seed}_{recipe_hash}.npz"
-    if path.exists() and not refresh:
-        try:
-            with np.load(path) as z:
-                return z['images'], z['controls']
-        except Exception as e:
-            warnings.warn(f"{path}: corrupt cache ({type(e).__name__}); rebuilding")
-    rng = np.random.default_rng(
-        seed + {'train': 0, 'heldout': 10_000}[split] + 7 * len(av.controls)
-    )
-    C = random_controls(n, len(av.controls), rng, av.semantic(sample_expressions(n, rng)))
-    imgs = (
-        np.stack([av.render(c, size=size) for c in C])
-        if n
-        else np.zeros((0, size, size, 3), np.uint8)
-    )
-    save_numpy(path, images=imgs, controls=C)
-    return imgs, C
+__all__ = ['KIND', 'RendererConfig', 'NeuralRenderer', 'region_weights', 'weighted_l1', 'save_renderer', 'load_renderer']
 
 # %% ../nbs/10_renderer.ipynb #f12b8fa4
 @dataclass
@@ -167,64 +101,6 @@ def weighted_l1(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> to
     "Mean of |pred - target| weighted by `w` (the eye and mouth boxes weigh more)."
     return ((pred - target).abs() * w).mean()
 
-# %% ../nbs/10_renderer.ipynb #10ad4e53
-def to_target(images: np.ndarray, size: int) -> torch.Tensor:
-    "uint8 (N, H, W, 3) -> float (N, 3, size, size) in [0, 1]"
-    x = torch.as_tensor(images).permute(0, 3, 1, 2).float() / 255
-    return x if x.shape[-1] == size else F.interpolate(x, size=(size, size), mode='area')
-
-
-def psnr(pred: torch.Tensor, target: torch.Tensor) -> float:
-    "Peak signal-to-noise ratio (dB) of images in [0, 1]."
-    return float(10 * torch.log10(1 / F.mse_loss(pred, target).clamp_min(1e-10)))
-
-
-def train_renderer(avatar: Avatar | str, cfg: RendererConfig, ref_size: int = 112, log=print):
-    """Train a renderer for `avatar` on its reference renders; returns (renderer, metrics on
-    held-out controls)."""
-    av = get_avatar(avatar) if isinstance(avatar, str) else avatar
-    set_seed(cfg.seed)
-    imgs, C = reference_renders(av, cfg.n_train, ref_size, cfg.seed)
-    Y, X = to_target(imgs, cfg.size), torch.from_numpy(C)
-    w = region_weights(av, cfg.size, cfg.region_weight)
-    model = NeuralRenderer(len(av.controls), cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
-    g = torch.Generator().manual_seed(cfg.seed)
-    t0, hist = time.time(), []
-    model.train()
-    for step in range(cfg.steps):
-        j = torch.randint(len(X), (cfg.batch,), generator=g)
-        loss = weighted_l1(model(X[j]), Y[j], w)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        hist.append(loss.item())
-        if (step + 1) % max(1, cfg.steps // 5) == 0:
-            log(f"renderer {av.name} step {step + 1}/{cfg.steps} L1w {np.mean(hist[-50:]):.4f}")
-    model.eval()
-    m = evaluate_renderer(model, av, cfg, ref_size)
-    m['minutes'] = round((time.time() - t0) / 60, 2)
-    return model, m
-
-
-@torch.no_grad()
-def evaluate_renderer(
-    model: NeuralRenderer, av: Avatar, cfg: RendererConfig, ref_size: int = 112
-) -> dict:
-    """Held-out L1 (pixel units), weighted L1 and PSNR of the renderer against the reference
-    renderer."""
-    imgs, C = reference_renders(av, cfg.n_heldout, ref_size, cfg.seed, 'heldout')
-    Y = to_target(imgs, cfg.size)
-    P = model.eval()(torch.from_numpy(C))
-    w = region_weights(av, cfg.size, cfg.region_weight)
-    return {
-        'l1': round(F.l1_loss(P, Y).item(), 4),
-        'l1_regions': round(weighted_l1(P, Y, w).item(), 4),
-        'psnr': round(psnr(P, Y), 2),
-    }
-
 # %% ../nbs/10_renderer.ipynb #94522322
 KIND = 'neural-renderer'
 
@@ -242,9 +118,8 @@ def save_renderer(model: NeuralRenderer, avatar: Avatar, path, metrics=None) -> 
     )
 
 
-def load_renderer(path, avatar: Avatar | str) -> NeuralRenderer:
+def load_renderer(path, av: Avatar) -> NeuralRenderer:
     "Load a renderer checkpoint; CheckpointError if it renders another avatar or rig."
-    av = get_avatar(avatar) if isinstance(avatar, str) else avatar
     ck = read_checkpoint(path)
     if ck.get('kind') != KIND:
         raise CheckpointError(path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not a {KIND}")
@@ -259,24 +134,3 @@ def load_renderer(path, avatar: Avatar | str) -> NeuralRenderer:
     load_checkpoint(path, model, cfg)
     model.metrics = ck.get('metrics', {})
     return model.eval()
-
-# %% ../nbs/10_renderer.ipynb #20d14310
-@torch.no_grad()
-def expression_fidelity(
-    model: NeuralRenderer, av: Avatar, encoder, cfg: RendererConfig, ref_size: int = 112
-) -> dict:
-    "Embedding distance of neural vs reference renders, over that of two expressions."
-    imgs, C = reference_renders(av, cfg.n_heldout, ref_size, cfg.seed, 'heldout')
-    P = (
-        (model.eval()(torch.from_numpy(C)).permute(0, 2, 3, 1).numpy() * 255)
-        .round()
-        .astype(np.uint8)
-    )
-    z_ref, z_neu = encoder.embed(imgs), encoder.embed(P)
-    same = np.linalg.norm(z_ref - z_neu, axis=1).mean()
-    other = np.linalg.norm(z_ref - np.roll(z_ref, 1, 0), axis=1).mean()
-    return {
-        'z_dist': round(float(same), 4),
-        'z_dist_other_expression': round(float(other), 4),
-        'ratio': round(float(same / max(other, 1e-8)), 3),
-    }

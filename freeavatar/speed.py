@@ -14,7 +14,7 @@ from .faces import FaceTracker
 from .retarget import DEMO_CLIP, retarget
 from .live import live
 from .assets import fetch
-from .measures import REAL_KEYS
+from .animator_data import REAL_CHANNELS
 
 # %% auto #0
 __all__ = ['tracker_alone_fps', 'detect_every_cost', 'live_section', 'human_values', 'speed_figures', 'clip_section']
@@ -61,7 +61,7 @@ def detect_every_cost(run, val, hc, raw, max_frames) -> dict:
         k: round(
             min(float(np.corrcoef(a[:, hc.index(k)], b[:, hc.index(k)])[0, 1]) for a, b in pairs), 4
         )
-        for k in REAL_KEYS
+        for k in REAL_CHANNELS
     }
 
 

@@ -7,10 +7,26 @@ from __future__ import annotations
 import numpy as np
 from .render import Mesh, Camera
 from .assets import load_canonical_mesh
-from .rigs import Avatar, Control, EXPRESSIONS, FUNNEL_JAW, JAW_DEG, LID_LO_L, LID_LO_R
-from .rigs import LID_UP_L, LID_UP_R, MouthInterior, RING_L, RING_R, Rig
-from .rigs import build_blendshapes, bump, close_lips, cut_holes, eyeball, jaw_pivot
-from .rigs import lid_field, mouth_center, smoothstep
+from .rigs import Avatar, Control
+from .blendshapes import FUNNEL_JAW
+from .blendshapes import JAW_DEG
+from .blendshapes import LID_LO_L
+from .blendshapes import LID_LO_R
+from .arkit import EXPRESSIONS
+from .rigs import MouthInterior, Rig
+from .blendshapes import LID_UP_L
+from .blendshapes import LID_UP_R
+from .blendshapes import RING_L
+from .blendshapes import RING_R
+from .rigs import eyeball
+from .blendshapes import build_blendshapes
+from .blendshapes import jaw_pivot
+from .blendshapes import close_lips
+from .blendshapes import bump
+from .blendshapes import cut_holes
+from .blendshapes import lid_field
+from .blendshapes import mouth_center
+from .blendshapes import smoothstep
 from .rigs import HUMAN_REGIONS
 
 # %% auto #0

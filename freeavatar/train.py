@@ -16,13 +16,19 @@ from .core import InputError, atomic_write, read_checkpoint
 from .assets import sha256_file
 from .avatars import load_avatars
 from .datasets import DataConfig
-from .mae import MAEConfig, dist_info, train_mae, mae_training_images
-from .expression import ExprConfig, ExpressionEncoder, train_expression, training_sets
-from .expression import heldout_sets, ablations as expr_ablations
+from .mae import MAEConfig
+from .datasets import mae_training_images
+from .mae_train import train_mae
+from .mae_train import dist_info
+from .expression import ExpressionEncoder
+from .expression_train import train_expression
+from .expression_train import training_sets
+from .expression import ExprConfig
+from .expression_train import ablations as expr_ablations
+from .triplet_sets import heldout_sets
 from .renderer import RendererConfig, load_renderer
 from .animator import AnimatorConfig
 from .animator_train import train_animator
-from .animator_lab import animator_experiments
 
 # %% auto #0
 __all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
@@ -60,8 +66,10 @@ def train_expression_stage(
         metrics['ablations'] = expr_ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
 
 
-def train_animator_stage(out: Path, preset: str, dc, resume: bool, ablations: bool) -> dict:
-    "Renderers (or the finished ones, on `resume`) and the rig decoder; returns their metrics."
+def train_animator_stage(out: Path, preset: str, dc, resume: bool, experiments=None) -> dict:
+    """Renderers (or the finished ones, on `resume`) and the rig decoder; returns their metrics.
+    `experiments(cfg, rcfg, data_cfg, mae_path)` makes `train_animator`'s hook (the lab's
+    ablations)."""
 
     enc = ExpressionEncoder.load(out / 'expression.pt')
     avs = list(load_avatars().values())
@@ -81,10 +89,10 @@ def train_animator_stage(out: Path, preset: str, dc, resume: bool, ablations: bo
         out,
         avatars=avs,
         renderers=rens,
-        experiments=animator_experiments(
+        experiments=experiments(
             AnimatorConfig.preset(preset), RendererConfig.preset(preset), dc, out / 'mae.pt'
         )
-        if ablations
+        if experiments
         else None,
     )
     if rens is not None:
@@ -135,12 +143,17 @@ def train(
     ablations: bool = False,
     threads: int | None = None,
     ship=None,
+    experiments=None,
 ) -> dict:
     """Train every `stage` of `preset` into `out`; returns the run's metrics (also written to
     `out/metrics.json`).
 
-    Writes `manifest.json` once the animator exists, and copies the shipped files into `ship`."""
+    Writes `manifest.json` once the animator exists, and copies the shipped files into `ship`.
+    `ablations` needs `experiments`, the animator's (`animator_lab.animator_experiments`): the
+    command line passes it, so that the lab stands beside this module, not under it."""
 
+    if ablations and experiments is None:
+        raise InputError('--ablations', "needs the animator's experiments (animator_lab)")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, threads or os.cpu_count() or 1))
@@ -157,7 +170,8 @@ def train(
         train_expression_stage(out, preset, dc, mc, metrics, resume, ablations)
         save()
     if rank == 0 and stage in ('all', 'animator'):
-        metrics['animator'] = train_animator_stage(out, preset, dc, resume, ablations)
+        lab = experiments if ablations else None
+        metrics['animator'] = train_animator_stage(out, preset, dc, resume, lab)
         save()
     if rank == 0:
         save()

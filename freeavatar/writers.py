@@ -7,16 +7,38 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import cv2
 from .core import InputError
 from .rigs import Avatar
 from .gltf import write_glb
-from .pipeline import Curves
 
 # %% auto #0
-__all__ = ['timecode', 'csv_text', 'bar_strip', 'preview_frame', 'write_preview', 'animation_doc', 'write_curves']
+__all__ = ['Curves', 'timecode', 'csv_text', 'bar_strip', 'preview_frame', 'write_preview', 'animation_doc', 'write_curves']
+
+# %% ../nbs/12c_writers.ipynb #b5abef2d
+@dataclass
+class Curves:
+    "What `run_pipeline` measured on one clip."
+
+    source: str
+    fps: float
+    found: np.ndarray  # (T,) bool
+    n_faces: np.ndarray  # (T,) faces seen in each frame
+    # (T, D) expression embeddings (rows without a face are meaningless)
+    Z: np.ndarray
+    blendshapes: np.ndarray  # (T, 52) MediaPipe's own scores, NaN without a face
+    raw: dict  # avatar -> (T, n) per-frame controls, gaps filled
+    crops: np.ndarray | None  # (T, S, S, 3) aligned crops (kept for the preview)
+    times: dict = field(default_factory=dict)  # stage -> seconds
+    detected: np.ndarray | None = None  # (T,) bool: MediaPipe ran (else optical flow)
+    detect_every: int = 1
+    torch_threads: int = 1  # the encoder's threads while the tracker had its own core
+
+    def __len__(self):
+        return len(self.found)
 
 # %% ../nbs/12c_writers.ipynb #0dd71a4e
 def timecode(i: int, fps: float) -> str:

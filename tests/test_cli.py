@@ -63,7 +63,7 @@ def test_demo_is_the_main_job(run, tmp_path):
     """`freeavatar demo` with the shipped weights: every file a user opens, readable by the tools
     they open it with."""
     import pandas as pd
-    from freeavatar.gltf import check_glb
+    from freeavatar.gltf_check import check_glb
 
     r = run('freeavatar', 'demo', '--out', str(tmp_path), '--max-frames', '48', '--quiet')
     assert r.returncode == 0, r.stderr[-3000:]

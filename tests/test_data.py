@@ -7,7 +7,7 @@ from freeavatar.actors import identity_ids, identity_bank
 from freeavatar.datasets import make_dataset
 from freeavatar.datasets import dataset_path
 from freeavatar.datasets import REAL_CLIPS
-from freeavatar.triplets import load_fec_csv
+from freeavatar.triplet_sets import load_fec_csv
 
 
 def test_no_heldout_identity_trains():

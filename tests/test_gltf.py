@@ -9,7 +9,8 @@ import pytest
 from conftest import ROOT
 from freeavatar.core import InputError
 from freeavatar.avatars import get_avatar
-from freeavatar.gltf import write_glb, check_glb, read_glb, glb_bytes
+from freeavatar.gltf import write_glb, read_glb, glb_bytes
+from freeavatar.gltf_check import check_glb
 
 SCRIPT, VALIDATOR = ROOT / 'tests' / 'validate_gltf.mjs', ROOT / '.venv' / 'gltf-validator'
 

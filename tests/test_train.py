@@ -4,7 +4,8 @@ DistributedDataParallel."""
 import json
 import pytest
 from freeavatar.core import set_seed, CheckpointError
-from freeavatar.mae import MAE, MAEConfig, state_hash
+from freeavatar.mae import MAE, MAEConfig
+from freeavatar.core import state_hash
 from freeavatar.expression import ExpressionEncoder
 
 
