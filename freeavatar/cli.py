@@ -42,8 +42,9 @@ def cmd_sheets(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    "`freeavatar demo`: the main job (`12_retarget.cmd_demo`), then the rig sheets beside it."
-    rc = R.cmd_demo(args)
+    """`freeavatar demo`, the one way to run the main job: the packaged clip through `retarget`
+    (`12_retarget.run_cli`), then the rig sheets beside it."""
+    rc = R.run_cli(args, A.fetch(R.DEMO_CLIP))
     if rc == 0:
         write_sheets(args.out, args.avatars, quiet=args.quiet)
     return rc

@@ -44,7 +44,7 @@ from .animator import load_animator
 # %% auto #0
 __all__ = ['DEMO_CLIP', 'check_options', 'staged_output', 'apply_neutral', 'speed_summary', 'open_input', 'calibrated_curves',
            'write_outputs', 'run_summary', 'require_face', 'tracking_info', 'ready_animator', 'retarget', 'demo',
-           'summary_text', 'add_retarget_args', 'add_demo_args', 'cmd_retarget', 'cmd_demo']
+           'summary_text', 'add_retarget_args', 'add_demo_args', 'run_cli', 'cmd_retarget']
 
 # %% ../nbs/12_retarget.ipynb #7fb27b941602401d91542211134fc71a
 def check_options(smooth, face, batch, track_size, detect_every=1):
@@ -368,7 +368,8 @@ def add_demo_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return _common_args(p)
 
 
-def _run_cli(args, input) -> int:
+def run_cli(args, input) -> int:
+    "Retarget `input` with the parsed options; print the summary, or one line and 2 on bad input."
     try:
         s = retarget(
             input,
@@ -396,9 +397,4 @@ def _run_cli(args, input) -> int:
 
 def cmd_retarget(args) -> int:
     "`freeavatar retarget`: 0 on success, 2 with a one-line error naming the file and the problem."
-    return _run_cli(args, args.input)
-
-
-def cmd_demo(args) -> int:
-    "`freeavatar demo`: the packaged clip through `retarget`."
-    return _run_cli(args, fetch(DEMO_CLIP))
+    return run_cli(args, args.input)
