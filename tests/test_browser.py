@@ -7,8 +7,8 @@ back to the kernel. One JupyterLab server (random port and token, copies of the 
 temporary folder, slow
 cells removed as `nbdev_test` would skip them) serves two checks:
 
-- `04d_avatars`: Run All, then move one slider of the creature's rig: the avatar image must change.
-- `09_explore`: Run All, then the plotly scatter must have a point per face, and hovering one must
+- `18_avatars`: Run All, then move one slider of the creature's rig: the avatar image must change.
+- `34_explore`: Run All, then the plotly scatter must have a point per face, and hovering one must
 fill the face image.
 
 Screenshots go to `out/browser/` (test artefacts). Without `/usr/bin/chromium` (or
@@ -201,7 +201,7 @@ class Lab:
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp('lab')
-    for name in ('04d_avatars.ipynb', '09_explore.ipynb'):
+    for name in ('18_avatars.ipynb', '34_explore.ipynb'):
         _strip(NBS / name, root / name)
     shutil.rmtree(ART, ignore_errors=True)
     ART.mkdir(parents=True)
@@ -280,7 +280,7 @@ def run_all(page, lab, name: str):
 
 
 def test_rig_slider_changes_avatar(page, lab):
-    nb = run_all(page, lab, '04d_avatars.ipynb')
+    nb = run_all(page, lab, '18_avatars.ipynb')
     box = (
         nb.locator('.jp-OutputArea-output .widget-hbox')
         .filter(has=page.locator('.widget-accordion'))
@@ -311,7 +311,7 @@ def test_rig_slider_changes_avatar(page, lab):
 
 
 def test_explorer_points_and_hover(page, lab):
-    nb = run_all(page, lab, '09_explore.ipynb')
+    nb = run_all(page, lab, '34_explore.ipynb')
     plot = nb.locator('.jp-OutputArea-output .js-plotly-plot').last
     plot.scroll_into_view_if_needed()
     points = plot.locator('.scatterlayer .trace .points path.point')

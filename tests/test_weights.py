@@ -33,7 +33,7 @@ def test_weights_load_strictly_and_meet_their_manifest():
     from freeavatar.animator import Animator
     from freeavatar.animator_data import face_rows
     from freeavatar.animator_data import rig_report
-    from freeavatar.renderer import load_renderer
+    from freeavatar.neural_renderer import load_renderer
     from freeavatar.datasets import DataConfig
 
     anim = Animator.load(W)
