@@ -16,12 +16,13 @@ from .arkit import EXPRESSIONS
 from .pipeline import neutral_embedding, auto_neutral, calibrate
 from .animator_data import evaluate_animator
 from .animator_data import pearson
-from .datasets import DataConfig
 from .animator_data import face_rows
 from .expression import ExpressionEncoder
 from .triplet_sets import evaluate
 from .triplet_sets import heldout_sets
 from .triplet_sets import HELDOUT
+from .run_config import RunConfig
+from .core import PRESETS
 
 # %% auto #0
 __all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'TARGETS', 'ANIMATOR_ABLATIONS', 'EXPRESSION_TARGETS', 'get_key', 'no_nans',
@@ -261,7 +262,7 @@ def real_agreement(anim, real, clips: np.ndarray) -> dict:
 def heldout_rows(anim, man: dict, n: int | None = None) -> tuple:
     """(`n` held-out actors with their crops, held-out real frames, {avatar: constant controls})
     for the preset the manifest names, read by the shipped encoder."""
-    dc = DataConfig.preset(man['preset'] if man['preset'] in ('tiny', 'cpu', 'paper') else 'cpu')
+    dc = RunConfig.from_preset(man['preset'] if man['preset'] in PRESETS else 'cpu').data
     n = n or man['metrics'].get('n_heldout') or dc.n_heldout
     held = face_rows(anim.encoder, 'actors', 'heldout', n, dc, keep_images=True)
     real = face_rows(anim.encoder, 'real', 'heldout', None, dc)

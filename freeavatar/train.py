@@ -15,20 +15,17 @@ import freeavatar
 from .core import InputError, atomic_write, read_checkpoint
 from .assets import sha256_file
 from .avatars import load_avatars
-from .datasets import DataConfig
-from .mae import MAEConfig
 from .datasets import mae_training_images
 from .mae_train import train_mae
 from .mae_train import dist_info
 from .expression import ExpressionEncoder
 from .expression_train import train_expression
 from .expression_train import training_sets
-from .expression import ExprConfig
 from .expression_train import ablations as expr_ablations
 from .triplet_sets import heldout_sets
-from .neural_renderer import RendererConfig, load_renderer
-from .animator import AnimatorConfig
+from .neural_renderer import load_renderer
 from .animator_train import train_animator
+from .run_config import RunConfig
 
 # %% auto #0
 __all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
@@ -44,18 +41,16 @@ SHIPPED = (
 )
 
 
-def train_expression_stage(
-    out: Path, preset: str, dc, mc, metrics: dict, resume: bool, ablations: bool
-):
+def train_expression_stage(out: Path, run: RunConfig, metrics: dict, resume: bool, ablations: bool):
     "MAE → triplet tuning → semi-supervised round: `out/expression.pt`; figures into `metrics`."
 
     if resume and (out / 'expression.pt').exists() and 'triplet' in metrics:
         print(f"{out / 'expression.pt'}: done, skipped")
         return
-    ec = ExprConfig.preset(preset)
-    spec = {'n': 600 if preset != 'tiny' else 60, 'pool': dc.n_heldout}
-    sets = training_sets(mc.img_size, ec, dc)
-    held = heldout_sets(mc.img_size, **spec)
+    ec, dc, size = run.expression, run.data, run.mae.img_size
+    spec = {'n': 600 if run.preset != 'tiny' else 60, 'pool': dc.n_heldout}
+    sets = training_sets(size, ec, dc)
+    held = heldout_sets(size, **spec)
     _, m = train_expression(out / 'mae.pt', ec, out, sets, held, heldout=spec)
     metrics.update(m)
     if 'mae_minutes' in metrics:
@@ -66,7 +61,7 @@ def train_expression_stage(
         metrics['ablations'] = expr_ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
 
 
-def train_animator_stage(out: Path, preset: str, dc, resume: bool, experiments=None) -> dict:
+def train_animator_stage(out: Path, run: RunConfig, resume: bool, experiments=None) -> dict:
     """Renderers (or the finished ones, on `resume`) and the rig decoder; returns their metrics.
     `experiments(cfg, rcfg, data_cfg, mae_path)` makes `train_animator`'s hook (the lab's
     ablations)."""
@@ -83,15 +78,13 @@ def train_animator_stage(out: Path, preset: str, dc, resume: bool, experiments=N
         old = json.loads((out / 'metrics.json').read_text()).get('animator', {})
     _, _, m = train_animator(
         enc,
-        AnimatorConfig.preset(preset),
-        RendererConfig.preset(preset),
-        dc,
+        run.animator,
+        run.renderer,
+        run.data,
         out,
         avatars=avs,
         renderers=rens,
-        experiments=experiments(
-            AnimatorConfig.preset(preset), RendererConfig.preset(preset), dc, out / 'mae.pt'
-        )
+        experiments=experiments(run.animator, run.renderer, run.data, out / 'mae.pt')
         if experiments
         else None,
     )
@@ -117,17 +110,17 @@ def run_metrics(out: Path, preset: str, resume: bool) -> dict:
     return metrics
 
 
-def train_mae_stage(out: Path, dc, mc, metrics: dict, resume: bool):
+def train_mae_stage(out: Path, run: RunConfig, metrics: dict, resume: bool):
     "Build the MAE's images, pre-train it into `out/mae.pt`; its minutes and loss into `metrics`."
 
     # a resumed run adds its minutes to the ones already spent; the data are built once
     before = metrics.get('mae_minutes', 0.0) if resume else 0.0
     t0 = time.time()
-    imgs = mae_training_images(mc.img_size, dc)
+    imgs = mae_training_images(run.mae.img_size, run.data)
     if not (resume and 'data_minutes' in metrics):
         metrics['data_minutes'] = round((time.time() - t0) / 60, 2)
     t0 = time.time()
-    _, hist = train_mae(mc, imgs, out, resume=resume)
+    _, hist = train_mae(run.mae, imgs, out, resume=resume)
     metrics.update(
         mae_minutes=round(before + (time.time() - t0) / 60, 2),
         mae_final_loss=round(float(np.mean(hist[-20:])), 4),
@@ -157,21 +150,20 @@ def train(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, threads or os.cpu_count() or 1))
-    dc, mc = DataConfig.preset(preset), MAEConfig.preset(preset)
-    dc.size = mc.img_size
+    run = RunConfig.from_preset(preset)  # every stage's config, resolved once
     metrics = run_metrics(out, preset, resume)
     rank, world = dist_info()
     save = lambda: atomic_write(
         out / 'metrics.json', lambda p: p.write_text(json.dumps(metrics, indent=1))
     )
     if stage in ('all', 'mae'):
-        train_mae_stage(out, dc, mc, metrics, resume)
+        train_mae_stage(out, run, metrics, resume)
     if rank == 0 and stage in ('all', 'expression'):
-        train_expression_stage(out, preset, dc, mc, metrics, resume, ablations)
+        train_expression_stage(out, run, metrics, resume, ablations)
         save()
     if rank == 0 and stage in ('all', 'animator'):
         lab = experiments if ablations else None
-        metrics['animator'] = train_animator_stage(out, preset, dc, resume, lab)
+        metrics['animator'] = train_animator_stage(out, run, resume, lab)
         save()
     if rank == 0:
         save()
