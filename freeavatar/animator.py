@@ -270,11 +270,7 @@ class Animator:
         folder = Path(folder)
         enc = ExpressionEncoder.load(folder / 'expression.pt')
         path = folder / 'animator.pt'
-        ck = read_checkpoint(path)
-        if ck.get('kind') != KIND:
-            raise CheckpointError(
-                path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not a {KIND}"
-            )
+        ck = read_checkpoint(path, KIND)
         if ck.get('encoder_hash') != state_hash(enc):
             raise CheckpointError(
                 path, f"was trained on another expression encoder than {folder / 'expression.pt'}"

@@ -17,7 +17,6 @@ from .rigs import Avatar
 from .avatars import load_avatars
 from .expression import ExpressionEncoder
 from .neural_renderer import NeuralRenderer, RendererConfig
-from .neural_renderer import save_renderer
 from .neural_renderer_train import expression_fidelity
 from .neural_renderer_train import train_renderer
 from .animator import AnimatorConfig, Animator, make_decoder, perceptual_loss
@@ -189,7 +188,7 @@ def train_renderers(avatars: list[Avatar], encoder, rcfg: RendererConfig, out=No
         renderers.append(r)
         metrics[av.name] = rm
         if out:
-            save_renderer(r, av, Path(out) / f"renderer_{av.name}.pt", rm)
+            r.save(Path(out) / f"renderer_{av.name}.pt", av, rm)
     return renderers, metrics
 
 

@@ -146,8 +146,9 @@ def save_checkpoint(
     return atomic_write(path, lambda p: torch.save(ck, p))
 
 # %% ../nbs/00_core.ipynb #56153636
-def read_checkpoint(path) -> dict:
-    "Read a checkpoint dict, with clear errors for a missing, corrupt or foreign file."
+def read_checkpoint(path, kind: str | None = None, unkinded: str | None = None) -> dict:
+    """Read a checkpoint dict, with clear errors for a missing, corrupt or foreign file, and (given
+    `kind`) for a checkpoint of another kind; `unkinded` is the kind of files saved before kinds."""
     path = Path(path)
     if not path.exists():
         raise CheckpointError(path, "no such checkpoint file")
@@ -165,6 +166,10 @@ def read_checkpoint(path) -> dict:
         raise CheckpointError(
             path, f"checkpoint format {ck['version']}, this freeavatar reads {CHECKPOINT_VERSION}"
         )
+    found = ck.get('kind', unkinded)
+    if kind is not None and found != kind:
+        a = 'an' if kind[0] in 'aeiou' else 'a'
+        raise CheckpointError(path, f"is a {found or 'unknown'!r} checkpoint, not {a} {kind}")
     return ck
 
 

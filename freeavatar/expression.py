@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import InputError, CheckpointError, save_checkpoint, read_checkpoint
+from .core import InputError, save_checkpoint, read_checkpoint
 from .core import load_checkpoint
 from .mae import MAE, MAEConfig, ViTEncoder, to_input
 from .core import Config
@@ -82,11 +82,7 @@ class ExpressionEncoder(nn.Module):
         if isinstance(mae_or_path, MAE):
             cfg, state = mae_or_path.cfg, mae_or_path.state_dict()
         else:
-            ck = read_checkpoint(mae_or_path)
-            if ck.get('kind', 'mae') != 'mae':
-                raise CheckpointError(
-                    mae_or_path, f"is a {ck.get('kind')!r} checkpoint, not an MAE"
-                )
+            ck = read_checkpoint(mae_or_path, MAE.KIND, unkinded=MAE.KIND)
             cfg = MAEConfig.from_dict(ck['config'])
             state = ck['state_dict']
         enc = cls(cfg, emb_dim)
@@ -103,11 +99,7 @@ class ExpressionEncoder(nn.Module):
     def load(cls, path, expect: MAEConfig | None = None) -> 'ExpressionEncoder':
         """Load a saved encoder; refuses other kinds of checkpoint, other architectures (named), and
         `expect` mismatches."""
-        ck = read_checkpoint(path)
-        if ck.get('kind') != KIND:
-            raise CheckpointError(
-                path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not an {KIND}"
-            )
+        ck = read_checkpoint(path, KIND)
         cfg = MAEConfig.from_dict(ck['config'])
         enc = cls(cfg, ck['emb_dim'])
         load_checkpoint(path, enc, expect if expect is not None else cfg)

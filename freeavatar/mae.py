@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from timm.layers import PatchEmbed
 from timm.models.vision_transformer import Block
 from .core import Config, InputError
+from .core import load_checkpoint, read_checkpoint, save_checkpoint
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MAEConfig', 'sincos_1d', 'sincos_2d', 'patchify', 'unpatchify', 'mask_plan',
@@ -305,6 +306,20 @@ class ViTEncoder(nn.Module):
 # %% ../nbs/30_mae.ipynb #27ab36c1
 class MAE(nn.Module):
     "Masked autoencoder: ViT encoder on the kept patches, light decoder, loss on the removed ones."
+
+    KIND = 'mae'
+
+    def save(self, path, metrics=None, **extra):
+        "Write the model with its config (the `mae` checkpoint kind); `extra` adds training state."
+        return save_checkpoint(path, self, self.cfg, metrics, kind=self.KIND, **extra)
+
+    @classmethod
+    def load(cls, path, expect: MAEConfig | None = None) -> 'MAE':
+        "A saved MAE, strictly (files from before kinds count as MAEs)."
+        ck = read_checkpoint(path, cls.KIND, unkinded=cls.KIND)
+        model = cls(MAEConfig.from_dict(ck['config']))
+        load_checkpoint(path, model, expect)
+        return model
 
     def __init__(self, c: MAEConfig):
         super().__init__()

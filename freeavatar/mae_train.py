@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.distributed as dist
-from .core import InputError, save_checkpoint, load_checkpoint, set_seed
+from .core import InputError, load_checkpoint, set_seed
 from freeavatar.mae import (
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -76,15 +76,12 @@ def resume_mae(path: Path, model: nn.Module, opt, c: MAEConfig, total: int, rank
 
 def save_mae(path: Path, model: nn.Module, opt, c: MAEConfig, step: int, hist: list):
     "Checkpoint the MAE with its optimiser and loss history at `step`."
-    save_checkpoint(
+    model.save(
         path,
-        model,
-        c,
-        metrics={'loss': hist[-1] if hist else None, 'step': step},
+        {'loss': hist[-1] if hist else None, 'step': step},
         optimizer=opt.state_dict(),
         step=step,
         history=hist,
-        kind='mae',
     )
 
 

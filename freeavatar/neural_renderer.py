@@ -14,7 +14,7 @@ from .core import load_checkpoint
 from .rigs import Avatar
 
 # %% auto #0
-__all__ = ['KIND', 'RendererConfig', 'NeuralRenderer', 'region_weights', 'weighted_l1', 'save_renderer', 'load_renderer']
+__all__ = ['RendererConfig', 'NeuralRenderer', 'region_weights', 'weighted_l1']
 
 # %% ../nbs/40_neural_renderer.ipynb #f12b8fa4
 @dataclass
@@ -88,6 +88,36 @@ class NeuralRenderer(nn.Module):
         x = self.fc(c).view(len(c), self.cfg.channels[0], 4, 4)  # (B, C0, 4, 4)
         return torch.sigmoid(self.to_rgb(self.stages(x)))  # (B, 3, S, S)
 
+    KIND = 'neural-renderer'
+
+    def save(self, path, avatar: Avatar, metrics=None) -> Path:
+        "Save the renderer with the avatar and controls it renders (the `neural-renderer` kind)."
+        return save_checkpoint(
+            path,
+            self,
+            self.cfg,
+            metrics,
+            kind=self.KIND,
+            avatar=avatar.name,
+            controls=list(avatar.controls),
+        )
+
+    @classmethod
+    def load(cls, path, av: Avatar) -> 'NeuralRenderer':
+        "Load a renderer checkpoint; CheckpointError if it renders another avatar or rig."
+        ck = read_checkpoint(path, cls.KIND)
+        if ck['avatar'] != av.name or ck['controls'] != list(av.controls):
+            raise CheckpointError(
+                path,
+                f"renders {ck['avatar']!r} with controls {ck['controls']}, not {av.name!r} with "
+                f"{list(av.controls)}",
+            )
+        cfg = RendererConfig.from_dict(ck['config'])
+        model = cls(len(av.controls), cfg)
+        load_checkpoint(path, model, cfg)
+        model.metrics = ck.get('metrics', {})
+        return model.eval()
+
 # %% ../nbs/40_neural_renderer.ipynb #5b8450b9
 def region_weights(avatar: Avatar, size: int, extra: float) -> torch.Tensor:
     "(1, 1, size, size) weights: 1 + `extra` inside the eye and mouth boxes, normalised to mean 1."
@@ -100,37 +130,3 @@ def region_weights(avatar: Avatar, size: int, extra: float) -> torch.Tensor:
 def weighted_l1(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     "Mean of |pred - target| weighted by `w` (the eye and mouth boxes weigh more)."
     return ((pred - target).abs() * w).mean()
-
-# %% ../nbs/40_neural_renderer.ipynb #94522322
-KIND = 'neural-renderer'
-
-
-def save_renderer(model: NeuralRenderer, avatar: Avatar, path, metrics=None) -> Path:
-    "Save a renderer checkpoint that names its avatar and controls."
-    return save_checkpoint(
-        path,
-        model,
-        model.cfg,
-        metrics,
-        kind=KIND,
-        avatar=avatar.name,
-        controls=list(avatar.controls),
-    )
-
-
-def load_renderer(path, av: Avatar) -> NeuralRenderer:
-    "Load a renderer checkpoint; CheckpointError if it renders another avatar or rig."
-    ck = read_checkpoint(path)
-    if ck.get('kind') != KIND:
-        raise CheckpointError(path, f"is a {ck.get('kind', 'unknown')!r} checkpoint, not a {KIND}")
-    if ck['avatar'] != av.name or ck['controls'] != list(av.controls):
-        raise CheckpointError(
-            path,
-            f"renders {ck['avatar']!r} with controls {ck['controls']}, not {av.name!r} with "
-            f"{list(av.controls)}",
-        )
-    cfg = RendererConfig.from_dict(ck['config'])
-    model = NeuralRenderer(len(av.controls), cfg)
-    load_checkpoint(path, model, cfg)
-    model.metrics = ck.get('metrics', {})
-    return model.eval()

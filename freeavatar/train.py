@@ -23,7 +23,7 @@ from .expression_train import train_expression
 from .expression_train import training_sets
 from .expression_train import ablations as expr_ablations
 from .triplet_sets import heldout_sets
-from .neural_renderer import load_renderer
+from .neural_renderer import NeuralRenderer
 from .animator_train import train_animator
 from .run_config import RunConfig
 
@@ -71,7 +71,7 @@ def train_animator_stage(out: Path, run: RunConfig, resume: bool, experiments=No
     rens = None
     paths = [out / f"renderer_{a.name}.pt" for a in avs]
     if resume and all(p.exists() for p in paths):
-        rens = [load_renderer(p, a) for p, a in zip(paths, avs)]
+        rens = [NeuralRenderer.load(p, a) for p, a in zip(paths, avs)]
         print("renderers: done, loaded")
     old = {}
     if (out / 'metrics.json').exists():

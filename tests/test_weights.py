@@ -33,13 +33,13 @@ def test_weights_load_strictly_and_meet_their_manifest():
     from freeavatar.animator import Animator
     from freeavatar.animator_data import face_rows
     from freeavatar.animator_data import rig_report
-    from freeavatar.neural_renderer import load_renderer
+    from freeavatar.neural_renderer import NeuralRenderer
     from freeavatar.datasets import DataConfig
 
     anim = Animator.load(W)
     m = manifest()
     for av in anim.avatars:
-        load_renderer(W / f"renderer_{av.name}.pt", av)
+        NeuralRenderer.load(W / f"renderer_{av.name}.pt", av)
     held = face_rows(
         anim.encoder, 'actors', 'heldout', m['metrics']['n_heldout'], DataConfig.preset(m['preset'])
     )
