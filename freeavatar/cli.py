@@ -151,7 +151,9 @@ def add_train_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     s.add_argument('--preset', default='cpu', choices=['tiny', 'cpu', 'paper'])
     s.add_argument('--out', default='out/train')
     s.add_argument('--resume', action='store_true')
-    s.add_argument('--stage', default='all', choices=['all', 'mae', 'expression', 'animator'])
+    s.add_argument(
+        '--stage', default='all', choices=['all', 'data', 'mae', 'expression', 'animator']
+    )
     s.add_argument('--ablations', action='store_true')
     s.add_argument('--threads', type=int, default=None)
     s.add_argument(

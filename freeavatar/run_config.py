@@ -5,16 +5,17 @@
 # %% ../nbs/46_run_config.ipynb #94ba16a5
 from __future__ import annotations
 import dataclasses
+import time
 from dataclasses import dataclass
-from .core import InputError, PRESETS
-from .datasets import DataConfig
+from .core import InputError, PRESETS, cache_dir
+from .datasets import DataConfig, build_datasets
 from .mae import MAEConfig
 from .expression import ExprConfig
 from .neural_renderer import RendererConfig
 from .animator import AnimatorConfig
 
 # %% auto #0
-__all__ = ['RunConfig']
+__all__ = ['RunConfig', 'prepare']
 
 # %% ../nbs/46_run_config.ipynb #4b8f5966
 @dataclass(frozen=True)
@@ -45,3 +46,14 @@ class RunConfig:
         return {'preset': self.preset} | {
             f.name: getattr(self, f.name).to_dict() for f in dataclasses.fields(self)[1:]
         }
+
+# %% ../nbs/46_run_config.ipynb #a61d65cf
+def prepare(run: RunConfig, log=print) -> dict:
+    """Build, or find in the cache, every data set `run` trains and is measured on: {'data_sets':
+    {name: faces}, 'minutes'}."""
+    t0 = time.time()
+    sets = build_datasets(run.data)
+    m = {'data_sets': {k: len(v) for k, v in sets.items()}}
+    m['minutes'] = round((time.time() - t0) / 60, 2)
+    log(f"data: {sum(m['data_sets'].values())} faces in {len(sets)} sets ({cache_dir()})")
+    return m

@@ -25,7 +25,7 @@ from .expression_train import ablations as expr_ablations
 from .triplet_sets import heldout_sets
 from .neural_renderer import NeuralRenderer
 from .animator_train import train_animator
-from .run_config import RunConfig
+from .run_config import RunConfig, prepare
 
 # %% auto #0
 __all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
@@ -111,14 +111,12 @@ def run_metrics(out: Path, preset: str, resume: bool) -> dict:
 
 
 def train_mae_stage(out: Path, run: RunConfig, metrics: dict, resume: bool):
-    "Build the MAE's images, pre-train it into `out/mae.pt`; its minutes and loss into `metrics`."
+    """Pre-train the MAE on the prepared images into `out/mae.pt`; its minutes and loss into
+    `metrics`."""
 
     # a resumed run adds its minutes to the ones already spent; the data are built once
     before = metrics.get('mae_minutes', 0.0) if resume else 0.0
-    t0 = time.time()
-    imgs = mae_training_images(run.mae.img_size, run.data)
-    if not (resume and 'data_minutes' in metrics):
-        metrics['data_minutes'] = round((time.time() - t0) / 60, 2)
+    imgs = mae_training_images(run.mae.img_size, run.data)  # read from the cache `prepare` built
     t0 = time.time()
     _, hist = train_mae(run.mae, imgs, out, resume=resume)
     metrics.update(
@@ -156,6 +154,8 @@ def train(
     save = lambda: atomic_write(
         out / 'metrics.json', lambda p: p.write_text(json.dumps(metrics, indent=1))
     )
+    if stage in ('all', 'data') and not (resume and 'data_minutes' in metrics):
+        metrics['data_minutes'] = prepare(run)['minutes']
     if stage in ('all', 'mae'):
         train_mae_stage(out, run, metrics, resume)
     if rank == 0 and stage in ('all', 'expression'):
