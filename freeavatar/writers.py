@@ -9,9 +9,9 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+import imageio_ffmpeg
 import numpy as np
 import cv2
-from .core import InputError
 from .rigs import Avatar
 from .gltf import write_glb
 
@@ -130,28 +130,31 @@ def preview_frame(
 
 
 def write_preview(path, crops, found, avatars, values: dict, fps: float, size: int = 128) -> Path:
-    "Write the side-by-side preview to `path` (mp4v); `values` maps avatar name -> `(T, n)`."
+    """Write the side-by-side preview to `path` as H.264 in yuv420p, which browsers and JupyterLab
+    play (ffmpeg from the `imageio-ffmpeg` wheel); `values` maps avatar name -> `(T, n)`."""
     path = Path(path)
-    T = len(crops)
     w = None
     try:
-        for t in range(T):
+        for t in range(len(crops)):
             img = preview_frame(
                 crops[t], found[t], avatars, [values[a.name][t] for a in avatars], size, f"{t}"
             )
             if w is None:
-                w = cv2.VideoWriter(
+                w = imageio_ffmpeg.write_frames(
                     str(path),
-                    cv2.VideoWriter_fourcc(*'mp4v'),
-                    float(fps),
                     (img.shape[1], img.shape[0]),
+                    fps=float(fps),
+                    codec='libx264',
+                    pix_fmt_out='yuv420p',  # the one pixel format every browser decodes
+                    output_params=['-preset', 'veryfast', '-crf', '23', '-movflags', '+faststart'],
+                    macro_block_size=2,
+                    ffmpeg_log_level='error',
                 )
-                if not w.isOpened():
-                    raise InputError(path, "cannot open an mp4 writer here (OpenCV without mp4v?)")
-            w.write(np.ascontiguousarray(img[..., ::-1]))
+                w.send(None)  # start the encoder
+            w.send(np.ascontiguousarray(img))
     finally:
         if w is not None:
-            w.release()
+            w.close()
     return path
 
 # %% ../nbs/53_writers.ipynb #2f91f64c

@@ -344,3 +344,25 @@ def test_explorer_points_and_hover(page, lab):
     )
     # the 48 px thumbnail of `thumb_b64`
     assert face.evaluate('i => i.naturalWidth') == 48
+
+
+def test_preview_plays(browser, tmp_path):
+    """The preview `retarget` writes plays in Chromium: the video's metadata and first frame load,
+    and it has a duration (MPEG-4 Part 2 would stop at readyState 0)."""
+    import numpy as np
+    from freeavatar.avatars import load_avatars
+    from freeavatar.writers import write_preview
+
+    avs, T = list(load_avatars().values()), 15
+    crops = np.random.default_rng(0).integers(0, 255, (T, 96, 96, 3), dtype=np.uint8)
+    vals = {a.name: np.full((T, len(a.controls)), 0.5, np.float32) for a in avs}
+    write_preview(tmp_path / 'preview.mp4', crops, np.ones(T, bool), avs, vals, 30.0, 64)
+    (tmp_path / 'index.html').write_text('<video id="v" src="preview.mp4" muted></video>')
+    pg = browser.new_page()
+    try:
+        pg.goto((tmp_path / 'index.html').as_uri())
+        pg.wait_for_function('document.getElementById("v").readyState >= 2', timeout=UI_S * 1000)
+        duration = pg.evaluate('document.getElementById("v").duration')
+    finally:
+        pg.close()
+    assert abs(duration - T / 30) < 0.1, duration
