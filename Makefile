@@ -66,7 +66,7 @@ weights: assets
 
 # re-execute the lessons and store their outputs (small PNGs, trimmed streams); `#| slow` cells keep their last run's
 notebooks: install
-	$(PY) tools/run_notebooks.py
+	$(PY) tools/run_notebooks.py --times data/results/course_times.json
 
 lab: install
 	$(VENV)/bin/jupyter lab nbs

@@ -296,6 +296,14 @@ def size_report(written: dict) -> tuple[int, list]:
     return sum(sizes.values()), sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
 
 
+def write_times(path: Path, seconds: dict):
+    "Merge `{notebook: seconds}` into the JSON at `path` (a partial run keeps the others' times)."
+    old = json.loads(path.read_text()) if path.exists() else {}
+    notebooks = {**old.get('notebooks', {}), **seconds}
+    doc = {'cpus': os.cpu_count(), 'date': time.strftime('%Y-%m-%d'), 'notebooks': notebooks}
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + '\n')
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -319,6 +327,11 @@ def main(argv=None) -> int:
         action='store_true',
         help="number the cells that ran 1..n (nbdev_clean sets counts to null)",
     )
+    p.add_argument(
+        '--times',
+        help="write each notebook's wall-clock seconds (slow cells off) to this JSON file, which "
+        'the syllabus in nbs/index.ipynb reads',
+    )
     p.add_argument('--worker', help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.worker:
@@ -328,7 +341,7 @@ def main(argv=None) -> int:
     if missing:
         p.error(f'no such notebook: {", ".join(missing)}')
     out = Path(a.out) if a.out else None
-    written, failed = {}, []
+    written, failed, seconds = {}, [], {}
     for nb in nbs:
         dest = out / nb.name if out else nb
         cmd = (
@@ -336,10 +349,14 @@ def main(argv=None) -> int:
             + (['--timeout', str(a.timeout)] if a.timeout else [])
             + (['--counts'] if a.counts else [])
         )
+        t0 = time.time()
         if subprocess.run(cmd).returncode == 0:
             written[nb] = dest
+            seconds[nb.stem] = round(time.time() - t0, 1)
         else:
             failed.append(nb.name)
+    if a.times:
+        write_times(Path(a.times), seconds)
     total, big = size_report(written)
     print(
         f"nbs/ {'would be' if out else 'is'} {total / 2**20:.2f} MB (limit {MAX_TOTAL / 2**20:.0f} "
