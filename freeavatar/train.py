@@ -26,13 +26,15 @@ from .triplet_sets import heldout_sets
 from .neural_renderer import NeuralRenderer
 from .animator_train import train_animator
 from .run_config import RunConfig, prepare
+from .mae import MAE
 
 # %% auto #0
-__all__ = ['SHIPPED', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
-           'training_minutes', 'headline_metrics', 'stage_minutes', 'write_manifest', 'ship_weights']
+__all__ = ['SHIPPED', 'SHIP_FROM', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
+           'training_minutes', 'headline_metrics', 'stage_minutes', 'slim_mae', 'write_manifest', 'ship_weights']
 
 # %% ../nbs/45_train.ipynb #8edb47106e1a46a883d545849b8ab81b
 SHIPPED = (
+    'mae.pt',  # shipped without its optimiser state (`slim_mae`), for the MAE lessons
     'expression.pt',
     'animator.pt',
     'renderer_human.pt',
@@ -219,14 +221,26 @@ def stage_minutes(metrics: dict) -> dict:
     }
 
 
+# a shipped file made from another file of the run
+SHIP_FROM = {'mae.pt': 'mae_slim.pt'}
+
+
+def slim_mae(src: Path, dst: Path) -> Path:
+    "A finished MAE checkpoint without its optimiser state (a third of the size), history kept."
+    ck = read_checkpoint(src, MAE.KIND)
+    return MAE.load(src).save(dst, ck['metrics'], step=ck['step'], history=ck['history'])
+
+
 def write_manifest(out: Path, metrics: dict) -> Path:
     """`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics
     and training time."""
 
+    if (out / 'mae.pt').exists():
+        slim_mae(out / 'mae.pt', out / SHIP_FROM['mae.pt'])
     files = {
-        f: {'sha256': sha256_file(out / f), 'bytes': (out / f).stat().st_size}
+        f: {'sha256': sha256_file(out / src), 'bytes': (out / src).stat().st_size}
         for f in SHIPPED
-        if (out / f).exists()
+        if (out / (src := SHIP_FROM.get(f, f))).exists()
     }
     man = {
         'freeavatar': freeavatar.__version__,
@@ -249,5 +263,5 @@ def ship_weights(src, dst) -> Path:
     if not man.exists():
         raise InputError(man, "no manifest: run `freeavatar train` to the end first")
     for f in [*json.loads(man.read_text())['files'], 'manifest.json']:
-        atomic_write(dst / f, lambda p: shutil.copyfile(src / f, p))
+        atomic_write(dst / f, lambda p: shutil.copyfile(src / SHIP_FROM.get(f, f), p))
     return dst

@@ -16,6 +16,7 @@ def test_manifest_hashes_match_the_files():
 
     m = manifest()
     assert set(m['files']) == {
+        'mae.pt',
         'expression.pt',
         'animator.pt',
         'renderer_human.pt',
