@@ -15,10 +15,13 @@ from .report import report, update_readme
 from .avatars import write_sheets, get_avatar, save_png
 from . import retarget as R
 from . import live as L
+from .probe import probe
+from .expression import ExpressionEncoder
 
 # %% auto #0
-__all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_train', 'add_sheets_args', 'add_render_args',
-           'add_train_args', 'add_bench_args', 'add_assets_args', 'commands', 'parser', 'main']
+__all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_probe', 'add_probe_args', 'cmd_train',
+           'add_sheets_args', 'add_render_args', 'add_train_args', 'add_bench_args', 'add_assets_args', 'commands',
+           'parser', 'main']
 
 # %% ../nbs/70_cli.ipynb #545d4f2e
 def cmd_assets(args) -> int:
@@ -106,6 +109,23 @@ def cmd_bench(args) -> int:
         update_readme(args.readme, res, args.json or 'the last bench run')
         print(f"results table updated in {args.readme}")
     return 0
+
+# %% ../nbs/70_cli.ipynb #45b1da9f
+def cmd_probe(args) -> int:
+    "`freeavatar probe`: the fidelity probe of one encoder checkpoint, as JSON (`64_probe`)."
+    res = probe(ExpressionEncoder.load(args.encoder))
+    txt = json.dumps(res, indent=1)
+    print(txt)
+    if args.json:
+        atomic_write(Path(args.json), lambda p: p.write_text(txt))
+    return 0
+
+
+def add_probe_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "The options of `freeavatar probe`."
+    s.add_argument('--encoder', required=True, help='an expression.pt checkpoint')
+    s.add_argument('--json', help='also write the result to this file')
+    return s
 
 # %% ../nbs/70_cli.ipynb #8dd0d8092fe74a7c96281538738b07e2
 def cmd_train(args) -> int:
@@ -249,6 +269,12 @@ def commands() -> list[tuple]:
             'train every stage of a preset: MAE, triplets, semi-supervised, renderers, animator',
             add_train_args,
             cmd_train,
+        ),
+        (
+            'probe',
+            "an encoder's fidelity in minutes: linear read-out per channel, triplets, real clips",
+            add_probe_args,
+            cmd_probe,
         ),
         (
             'bench',
