@@ -109,3 +109,12 @@ def test_retarget_bad_input_exit_2(run, tmp_path):
         'freeavatar', 'retarget', str(tmp_path), '--avatars', 'dragon', '--out', str(tmp_path / 'o')
     )
     assert r.returncode == 2 and 'freeavatar: error:' in r.stderr
+
+
+def test_probe_names_a_bad_checkpoint(run, tmp_path):
+    bad = tmp_path / 'enc.pt'
+    bad.write_bytes(b'not a checkpoint')
+    r = run('freeavatar', 'probe', '--encoder', str(bad))
+    assert r.returncode == 2 and 'enc.pt: not a readable checkpoint' in r.stderr, r.stderr
+    r = run('freeavatar', 'probe', '--encoder', str(tmp_path / 'none.pt'))
+    assert r.returncode == 2 and 'none.pt: no such checkpoint file' in r.stderr, r.stderr
