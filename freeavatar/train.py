@@ -45,7 +45,6 @@ SHIPPED = (
 
 def train_expression_stage(out: Path, run: RunConfig, metrics: dict, resume: bool, ablations: bool):
     "MAE → triplet tuning → semi-supervised round: `out/expression.pt`; figures into `metrics`."
-
     if resume and (out / 'expression.pt').exists() and 'triplet' in metrics:
         print(f"{out / 'expression.pt'}: done, skipped")
         return
@@ -67,7 +66,6 @@ def train_animator_stage(out: Path, run: RunConfig, resume: bool, experiments=No
     """Renderers (or the finished ones, on `resume`) and the rig decoder; returns their metrics.
     `experiments(cfg, rcfg, data_cfg, mae_path)` makes `train_animator`'s hook (the lab's
     ablations)."""
-
     enc = ExpressionEncoder.load(out / 'expression.pt')
     avs = list(load_avatars().values())
     rens = None
@@ -142,11 +140,10 @@ def train(
     `out/metrics.json`).
 
     Writes `manifest.json` once the animator exists, and copies the shipped files into `ship`.
-    `ablations` needs `experiments`, the animator's (`animator_lab.animator_experiments`): the
+    `ablations` needs `experiments`, the animator's (`lab_animator.animator_experiments`): the
     command line passes it, so that the lab stands beside this module, not under it."""
-
     if ablations and experiments is None:
-        raise InputError('--ablations', "needs the animator's experiments (animator_lab)")
+        raise InputError('--ablations', "needs the animator's experiments (lab_animator)")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, threads or os.cpu_count() or 1))
@@ -234,7 +231,6 @@ def slim_mae(src: Path, dst: Path) -> Path:
 def write_manifest(out: Path, metrics: dict) -> Path:
     """`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics
     and training time."""
-
     if (out / 'mae.pt').exists():
         slim_mae(out / 'mae.pt', out / SHIP_FROM['mae.pt'])
     files = {
@@ -257,7 +253,6 @@ def write_manifest(out: Path, metrics: dict) -> Path:
 def ship_weights(src, dst) -> Path:
     """Copy the shipped files and the manifest of run `src` into `dst` (e.g. `data/weights`), each
     atomically."""
-
     src, dst = Path(src), Path(dst)
     man = src / 'manifest.json'
     if not man.exists():
