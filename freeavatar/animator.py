@@ -195,6 +195,7 @@ class Animator:
         self.encoder, self.decoder, self.avatars = encoder.eval(), decoder.eval(), list(avatars)
         self.metrics = metrics or {}
         self.names = [a.name for a in self.avatars]
+        self.history: dict[str, list] = {}  # the decoder's losses by term (saved in animator.pt)
 
     @property
     def img_size(self) -> int:
@@ -260,6 +261,7 @@ class Animator:
             controls={a.name: list(a.controls) for a in self.avatars},
             feat_dim=self.encoder.feat_dim,
             encoder_hash=state_hash(self.encoder),
+            history=self.history,
             **extra,
         )
 
@@ -291,7 +293,9 @@ class Animator:
         cfg = AnimatorConfig.from_dict(LEGACY_FIELDS | ck['config'])
         dec = make_decoder(ck['feat_dim'], [len(a.controls) for a in avs], cfg)
         load_checkpoint(path, dec)
-        return cls(enc, dec, avs, ck.get('metrics'))
+        anim = cls(enc, dec, avs, ck.get('metrics'))
+        anim.history = ck.get('history', {})
+        return anim
 
 # %% ../nbs/42_animator.ipynb #fec0f6a5
 def load_animator(weights=None):

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import set_seed
+from .core import set_seed, rounded
 from .rigs import Avatar
 from .avatars import load_avatars
 from .expression import ExpressionEncoder
@@ -223,6 +223,7 @@ def train_animator(
     m['decoder_minutes'] = hist['minutes']
     m['minutes'] = round((time.time() - t0) / 60, 2)
     anim = Animator(encoder, dec, avatars, m)
+    anim.history = rounded(hist)  # the 'minutes' entry and unused terms dropped
     if evaluate:
         held = face_rows(
             encoder, 'actors', 'heldout', data_cfg.n_heldout, data_cfg, keep_images=True

@@ -15,7 +15,7 @@ import torch
 
 # %% auto #0
 __all__ = ['PRESETS', 'CHECKPOINT_VERSION', 'InputError', 'CheckpointError', 'set_seed', 'get_device', 'Config', 'atomic_write',
-           'save_numpy', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'repo_root', 'cache_dir',
+           'save_numpy', 'save_checkpoint', 'rounded', 'read_checkpoint', 'load_checkpoint', 'repo_root', 'cache_dir',
            'state_hash']
 
 # %% ../nbs/00_core.ipynb #07226c69
@@ -144,6 +144,13 @@ def save_checkpoint(
         **extra,
     )
     return atomic_write(path, lambda p: torch.save(ck, p))
+
+
+def rounded(history, digits: int = 5):
+    "A loss history (a list, or a dict of lists) as plain floats to `digits` significant digits."
+    if isinstance(history, dict):
+        return {k: rounded(v, digits) for k, v in history.items() if isinstance(v, list) and v}
+    return [float(f'{x:.{digits}g}') for x in history]
 
 # %% ../nbs/00_core.ipynb #56153636
 def read_checkpoint(path, kind: str | None = None, unkinded: str | None = None) -> dict:

@@ -45,6 +45,8 @@ class ExpressionEncoder(nn.Module):
         self.head = nn.Sequential(nn.LayerNorm(self.feat_dim), nn.Linear(self.feat_dim, emb_dim))
         # auxiliary: the visually weighted expression (training only)
         self.expr_head = nn.Linear(self.feat_dim, n_expr)
+        # the losses of the run that trained it, by stage (saved in the checkpoint, for the lessons)
+        self.history: dict[str, list] = {}
 
     def forward_features(self, x):
         """(B, 3, S, S) normalised -> pooled feature (B, feat_dim): every patch token projected, in
@@ -92,7 +94,14 @@ class ExpressionEncoder(nn.Module):
     def save(self, path, metrics=None, **extra):
         "Write the encoder with its config and metrics (the `expression-encoder` checkpoint kind)."
         return save_checkpoint(
-            path, self, self.cfg, metrics, kind=KIND, emb_dim=self.emb_dim, **extra
+            path,
+            self,
+            self.cfg,
+            metrics,
+            kind=KIND,
+            emb_dim=self.emb_dim,
+            history=self.history,
+            **extra,
         )
 
     @classmethod
@@ -104,6 +113,7 @@ class ExpressionEncoder(nn.Module):
         enc = cls(cfg, ck['emb_dim'])
         load_checkpoint(path, enc, expect if expect is not None else cfg)
         enc.metrics, enc.heldout = ck.get('metrics', {}), ck.get('heldout')
+        enc.history = ck.get('history', {})
         return enc
 
 # %% ../nbs/32_expression.ipynb #67967aa2

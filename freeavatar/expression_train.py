@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import read_checkpoint
-from .core import set_seed
+from .core import set_seed, rounded
 from .mae import MAEConfig, to_input
 from .mae_train import warmup_cosine
 from .triplets import Triplets, triplet_loss, log_ratio_loss
@@ -193,14 +193,14 @@ def train_expression(
     if held is None:
         held, heldout = heldout_sets(S), dict(HELDOUT)
     t0 = time.time()
-    train_triplets(enc, sets, dict(c.mix), c, c.steps, log)
+    hist = {'triplet': train_triplets(enc, sets, dict(c.mix), c, c.steps, log)}
     t_trip = time.time() - t0
     m = {'triplet': evaluate(enc.embed, held), 'triplet_minutes': round(t_trip / 60, 2)}
     log(f"after triplet tuning: {m['triplet']}")
     if c.semi_steps:
         t0 = time.time()
         pseudo = teacher_set(enc, unlabelled_real(S, c.semi_pool, c.seed), c.semi_keep)
-        train_triplets(
+        hist['semi'] = train_triplets(
             enc,
             {**sets, 'teacher': pseudo},
             {**dict(c.mix), 'teacher': 0.2},
@@ -212,8 +212,8 @@ def train_expression(
         m['semi'] = evaluate(enc.embed, held)
         m['semi_minutes'] = round((time.time() - t0) / 60, 2)
         log(f"after the semi-supervised round: {m['semi']}")
+    enc.metrics, enc.heldout, enc.history = m, heldout, rounded(hist)
     enc.save(out / 'expression.pt', m, expr_config=c.to_dict(), heldout=heldout)
-    enc.metrics, enc.heldout = m, heldout
     return enc, m
 
 # %% ../nbs/33_expression_train.ipynb #0e6defa8

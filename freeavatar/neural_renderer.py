@@ -82,6 +82,7 @@ class NeuralRenderer(nn.Module):
         self.fc = nn.Sequential(nn.Linear(n_controls, C[0] * 16), nn.LeakyReLU(0.2))
         self.stages = nn.Sequential(*[_stage(a, b) for a, b in zip(C[:-1], C[1:])])
         self.to_rgb = nn.Conv2d(C[-1], 3, 3, padding=1)
+        self.history: list[float] = []  # the training loss, step by step (saved in the checkpoint)
 
     def forward(self, c: torch.Tensor) -> torch.Tensor:
         "controls (B, n) -> image (B, 3, S, S) in [0, 1]: a 4 x 4 seed, doubled each stage"
@@ -100,6 +101,7 @@ class NeuralRenderer(nn.Module):
             kind=self.KIND,
             avatar=avatar.name,
             controls=list(avatar.controls),
+            history=self.history,
         )
 
     @classmethod
@@ -115,7 +117,7 @@ class NeuralRenderer(nn.Module):
         cfg = RendererConfig.from_dict(ck['config'])
         model = cls(len(av.controls), cfg)
         load_checkpoint(path, model, cfg)
-        model.metrics = ck.get('metrics', {})
+        model.metrics, model.history = ck.get('metrics', {}), ck.get('history', [])
         return model.eval()
 
 # %% ../nbs/40_neural_renderer.ipynb #5b8450b9

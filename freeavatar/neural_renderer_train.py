@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import InputError
-from .core import save_numpy, cache_dir, set_seed
+from .core import save_numpy, cache_dir, set_seed, rounded
 from .rigs import Avatar
 from .arkit import EXPRESSIONS
 from .avatars import get_avatar
@@ -115,6 +115,7 @@ def train_renderer(avatar: Avatar | str, cfg: RendererConfig, ref_size: int = 11
         if (step + 1) % max(1, cfg.steps // 5) == 0:
             log(f"renderer {av.name} step {step + 1}/{cfg.steps} L1w {np.mean(hist[-50:]):.4f}")
     model.eval()
+    model.history = rounded(hist)
     m = evaluate_renderer(model, av, cfg, ref_size)
     m['minutes'] = round((time.time() - t0) / 60, 2)
     return model, m
