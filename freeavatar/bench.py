@@ -47,11 +47,8 @@ def benchmark(
     man = manifest_of(weights)
     reasons = {}
     anim = Animator.load(weights)  # once, for both sections that use it
-    if man.get('preset') != preset:
-        reasons['preset'] = (
-            f"the weights in {weights} were trained at preset {man.get('preset')!r}, the bench "
-            f"asked for {preset!r}"
-        )
+    if (got := man.get('preset')) != preset:
+        reasons['preset'] = f"{weights} holds {got!r} weights; the bench asked for {preset!r}"
     res = {
         'version': freeavatar.__version__,
         'preset': man.get('preset'),
@@ -110,7 +107,7 @@ def extra_sections(
         res['judge']['faces_found'] = all(r['found'] for r in rows)
     return res
 
-
+# %% ../nbs/62_bench.ipynb #5033a69f
 def bench_data() -> dict:
     """Actor throughput, the cpu preset's data build time, and the triplet baselines (held-out, 600
     per source)."""

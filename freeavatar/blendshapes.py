@@ -45,19 +45,19 @@ def cut_holes(faces: np.ndarray) -> np.ndarray:
         keep &= ~np.isin(faces, ring).all(1)
     return faces[keep]
 
-
+# %% ../nbs/13_blendshapes.ipynb #884fd582
 def bump(pts, center, radius) -> np.ndarray:
     "Smooth compact weights `(1 - r^2)^2` with `r` the (per-axis scaled) distance to `center`."
     r2 = (((pts - np.asarray(center, np.float32)) / np.asarray(radius, np.float32)) ** 2).sum(1)
     return (np.clip(1 - r2, 0, 1) ** 2).astype(np.float32)
 
-
+# %% ../nbs/13_blendshapes.ipynb #97b1615b
 def smoothstep(a, b, x):
     "Hermite step from 0 at `a` to 1 at `b`."
     t = np.clip((x - a) / (b - a), 0, 1)
     return t * t * (3 - 2 * t)
 
-
+# %% ../nbs/13_blendshapes.ipynb #00b58ca6
 def harmonic(faces, n, ones, zeros) -> np.ndarray:
     "Weights that are 1 on `ones`, 0 on `zeros` and harmonic (graph Laplacian) elsewhere."
     e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
@@ -89,18 +89,18 @@ def close_lips(S: np.ndarray) -> np.ndarray:
         S[lo] = m - [0, 0.005, 0]
     return S
 
-
+# %% ../nbs/13_blendshapes.ipynb #c3c7a16e
 def mouth_center(S):
     "Centre of the inner lips of mesh `S`."
     return S[LIP_UP_IN + LIP_LO_IN].mean(0)
 
-
+# %% ../nbs/13_blendshapes.ipynb #95779064
 def jaw_pivot(S):
     "The jaw's hinge point, behind and above the mouth of mesh `S`."
     c = mouth_center(S)
     return np.array([0, c[1] + 4.5, c[2] - 8.5], np.float32)
 
-
+# %% ../nbs/13_blendshapes.ipynb #e1b4f12f
 def jaw_weights(S, F):
     "Per-vertex weight of the jaw (1 on the chin, 0 on the upper face), smooth between."
     x, y = S[:, 0], S[:, 1]
@@ -129,7 +129,7 @@ def lid_field(S, up, lo, height=0.9):
     d[:, 2] = zl - zu
     return w.astype(np.float32), d
 
-
+# %% ../nbs/13_blendshapes.ipynb #9cc77ae0
 def lower_lid(S, lo, height=0.8):
     "Per-vertex weight of the lower lid below `lo`'s landmarks, fading over `height`."
     x, y = S[:, 0], S[:, 1]
@@ -150,7 +150,7 @@ class MouthWeights(NamedTuple):
     lower: np.ndarray  # (N,) the same for the lower lip
     lips: np.ndarray  # (N,) a soft bump over the whole mouth
 
-
+# %% ../nbs/13_blendshapes.ipynb #f30b64cd
 def mouth_weights(S: np.ndarray, F: np.ndarray) -> MouthWeights:
     "The shared mouth weights of base shape `S` with faces `F`."
     n, c = len(S), mouth_center(S)
@@ -165,17 +165,17 @@ def mouth_weights(S: np.ndarray, F: np.ndarray) -> MouthWeights:
         lips=bump(S, c, (4.4, 2.3, 6)),
     )
 
-
+# %% ../nbs/13_blendshapes.ipynb #db4a996d
 def vec(*a) -> np.ndarray:
     "A float32 vector of the numbers `a`."
     return np.array(a, np.float32)
 
-
+# %% ../nbs/13_blendshapes.ipynb #2f1e068e
 def jaw_turn(S: np.ndarray, m: MouthWeights, deg: float) -> np.ndarray:
     "`(N, 3)` displacement of the jaw turned down by `deg` degrees about its hinge."
     return m.jaw[:, None] * ((S - m.pivot) @ rot_x(deg).T + m.pivot - S)
 
-
+# %% ../nbs/13_blendshapes.ipynb #0dd04401
 def side_mouth_shapes(S: np.ndarray, m: MouthWeights, sg: int) -> dict:
     "Jaw sideways, smile, frown, stretch and sneer of one side (`sg` 1: left, -1: right)."
     x, c = S[:, 0], mouth_center(S)
@@ -206,7 +206,7 @@ def side_mouth_shapes(S: np.ndarray, m: MouthWeights, sg: int) -> dict:
         f'noseSneer{side}': sneer,
     }
 
-
+# %% ../nbs/13_blendshapes.ipynb #2d1d9ee0
 def side_eye_shapes(S: np.ndarray, sg: int) -> dict:
     "Blink, wide, squint, brow down, outer brow up and cheek of one side (`sg` 1: left)."
     y = S[:, 1]
@@ -234,7 +234,7 @@ def side_eye_shapes(S: np.ndarray, sg: int) -> dict:
         * vec(1.6 * sg, -0.2, 0.9),
     }
 
-
+# %% ../nbs/13_blendshapes.ipynb #a17570ad
 def centre_shapes(S: np.ndarray, m: MouthWeights) -> dict:
     "The shapes of both sides at once: browInnerUp, mouthPucker and mouthFunnel."
     x, y, c = S[:, 0], S[:, 1], mouth_center(S)
@@ -263,7 +263,7 @@ def centre_shapes(S: np.ndarray, m: MouthWeights) -> dict:
         'mouthFunnel': fn,
     }
 
-
+# %% ../nbs/13_blendshapes.ipynb #7f7ed73c
 def build_blendshapes(S: np.ndarray, F: np.ndarray) -> np.ndarray:
     """`(25, N, 3)` displacement fields, in `EXPRESSIONS` order, for base shape `S` (MediaPipe
     topology, holes cut)."""

@@ -43,7 +43,7 @@ def cmd_sheets(args) -> int:
     write_sheets(args.out, args.avatars, args.size)
     return 0
 
-
+# %% ../nbs/70_cli.ipynb #a42c7ac0
 def cmd_demo(args) -> int:
     """`freeavatar demo`, the one way to run the main job: the packaged clip through `retarget`
     (`56_retarget.run_cli`), then the rig sheets beside it."""
@@ -65,7 +65,7 @@ def _parse_sets(items: list[str]) -> dict[str, float]:
             raise InputError('--set', f"expected NAME=VALUE, got {it!r}") from None
     return out
 
-
+# %% ../nbs/70_cli.ipynb #893f2796
 def cmd_render(args) -> int:
     "`freeavatar render`: one pose of one avatar (`--set NAME=VALUE`) to a PNG."
     av = get_avatar(args.avatar)
@@ -120,7 +120,7 @@ def cmd_probe(args) -> int:
         atomic_write(Path(args.json), lambda p: p.write_text(txt))
     return 0
 
-
+# %% ../nbs/70_cli.ipynb #a05163bd
 def add_probe_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "The options of `freeavatar probe`."
     s.add_argument('--encoder', required=True, help='an expression.pt checkpoint')
@@ -154,7 +154,7 @@ def add_sheets_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     s.add_argument('--size', type=int, default=128)
     return s
 
-
+# %% ../nbs/70_cli.ipynb #3e67e71f
 def add_render_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "The options of `freeavatar render`."
     s.add_argument('avatar')
@@ -165,7 +165,7 @@ def add_render_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     s.add_argument('--out', default='render.png')
     return s
 
-
+# %% ../nbs/70_cli.ipynb #f9851475
 def add_train_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "The options of `freeavatar train`."
     s.add_argument('--preset', default='cpu', choices=['tiny', 'cpu', 'paper'])
@@ -184,7 +184,7 @@ def add_train_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     return s
 
-
+# %% ../nbs/70_cli.ipynb #b26d3b01
 def add_bench_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "The options of `freeavatar bench`."
     s.add_argument('--preset', default='cpu', choices=['tiny', 'cpu', 'paper'])
@@ -225,13 +225,13 @@ def add_bench_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     return s
 
-
+# %% ../nbs/70_cli.ipynb #42b9ae0a
 def add_assets_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "The options of `freeavatar assets`."
     s.add_argument('--fetch', action='store_true')
     return s
 
-
+# %% ../nbs/70_cli.ipynb #e959c589
 def commands() -> list[tuple]:
     "(name, help, add_args, fn) of every subcommand, in the order `--help` lists them."
     return [
@@ -285,7 +285,7 @@ def commands() -> list[tuple]:
         ),
     ]
 
-
+# %% ../nbs/70_cli.ipynb #7f39fdad
 def parser() -> argparse.ArgumentParser:
     "The argument parser of the `freeavatar` command and its subcommands."
     p = argparse.ArgumentParser(
@@ -296,7 +296,7 @@ def parser() -> argparse.ArgumentParser:
         add_args(sub.add_parser(name, help=help_)).set_defaults(fn=fn)
     return p
 
-
+# %% ../nbs/70_cli.ipynb #ccf9cb94
 def main(argv=None) -> int:
     "Run the `freeavatar` command: 0 done, 2 bad input (one line on stderr), 1 a bug."
     args = parser().parse_args(argv)

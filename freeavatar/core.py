@@ -26,7 +26,7 @@ class InputError(ValueError):
         self.source, self.problem = source, problem
         super().__init__(f"{source}: {problem}" if source is not None else problem)
 
-
+# %% ../nbs/00_core.ipynb #aa77f18e
 class CheckpointError(InputError):
     "A checkpoint that is missing, corrupt, or belongs to another model or config."
 
@@ -39,7 +39,7 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
 
-
+# %% ../nbs/00_core.ipynb #a105a343
 def get_device(prefer: str | None = None) -> torch.device:
     "`prefer` if given, else CUDA, then Apple MPS, then CPU. Nothing in freeavatar needs a GPU."
     if prefer:
@@ -99,7 +99,7 @@ def _umask() -> int:
     os.umask(m)
     return m
 
-
+# %% ../nbs/00_core.ipynb #c66f5655
 def atomic_write(path, write_fn) -> Path:
     """Call `write_fn(tmp_path)` then rename onto `path`: readers see the old file or the new one,
     never a partial one."""
@@ -117,7 +117,7 @@ def atomic_write(path, write_fn) -> Path:
             os.unlink(tmp)
     return path
 
-
+# %% ../nbs/00_core.ipynb #ca254321
 def save_numpy(path, array: np.ndarray | None = None, **arrays) -> Path:
     """Atomically write one `array` (`.npy`) or named `arrays` (`.npz`) to `path`, through a
     closed-on-exit file (numpy adds no suffix)."""
@@ -128,7 +128,7 @@ def save_numpy(path, array: np.ndarray | None = None, **arrays) -> Path:
 
     return atomic_write(path, write)
 
-
+# %% ../nbs/00_core.ipynb #578848cf
 def save_checkpoint(
     path, model: torch.nn.Module, config: Config, metrics: dict | None = None, **extra
 ) -> Path:
@@ -145,7 +145,7 @@ def save_checkpoint(
     )
     return atomic_write(path, lambda p: torch.save(ck, p))
 
-
+# %% ../nbs/00_core.ipynb #0dca33b8
 def rounded(history, digits: int = 5):
     "A loss history (a list, or a dict of lists) as plain floats to `digits` significant digits."
     if isinstance(history, dict):
@@ -179,7 +179,7 @@ def read_checkpoint(path, kind: str | None = None, unkinded: str | None = None) 
         raise CheckpointError(path, f"is a {found or 'unknown'!r} checkpoint, not {a} {kind}")
     return ck
 
-
+# %% ../nbs/00_core.ipynb #529d0b49
 def load_checkpoint(path, model: torch.nn.Module, config: Config | None = None) -> dict:
     """Load weights into `model` strictly; if `config` is given it must equal the saved one. Returns
     the checkpoint."""
@@ -221,7 +221,7 @@ def repo_root() -> Path | None:
     root = Path(freeavatar.__file__).resolve().parent.parent
     return root if (root / 'settings.ini').exists() else None
 
-
+# %% ../nbs/00_core.ipynb #34b63e55
 def cache_dir() -> Path:
     "The cache folder, created on demand."
     env = os.environ.get('FREEAVATAR_CACHE')

@@ -9,6 +9,7 @@ import numpy as np
 from .rasterizer import Camera
 from .rigs import Avatar, Control, Rig, flat
 from .arkit import EXPRESSIONS
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['CREATURE_CONTROLS', 'disc', 'quad', 'bar', 'shell', 'CreatureAvatar']
@@ -33,12 +34,12 @@ def disc(center, r, seg=24, z=0.0):
     f = np.array([[0, 1 + i, 1 + (i + 1) % seg] for i in range(seg)], np.int32)
     return v, f
 
-
+# %% ../nbs/17_creature.ipynb #c74401bd
 def quad(p0, p1, p2, p3):
     "Two triangles (vertices, faces) spanning the corners p0..p3, in order."
     return np.array([p0, p1, p2, p3], np.float32), np.array([[0, 1, 2], [0, 2, 3]], np.int32)
 
-
+# %% ../nbs/17_creature.ipynb #03e48c1d
 def bar(a, b, width, z):
     "A flat bar from point a to b (x, y) of the given width at depth z."
     a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
@@ -46,7 +47,7 @@ def bar(a, b, width, z):
     n = np.array([-d[1], d[0]]) / (np.linalg.norm(d) + 1e-9) * width / 2
     return quad([*(a - n), z], [*(b - n), z], [*(b + n), z], [*(a + n), z])
 
-
+# %% ../nbs/17_creature.ipynb #903583b7
 def shell(rx=8.0, ry=9.0, rz=5.0, seg=28, rings=22):
     "Front half of a rounded box (superellipsoid), facing +z."
     th = np.linspace(-np.pi / 2, np.pi / 2, rings)
@@ -72,7 +73,7 @@ def shell(rx=8.0, ry=9.0, rz=5.0, seg=28, rings=22):
     ]
     return v.astype(np.float32), np.array(f, np.int32)
 
-
+# %% ../nbs/17_creature.ipynb #a184ffc5
 CREATURE_CONTROLS = (
     Control('shutter_L', ('eye_L',), "left lens shutter slides down (blink)"),
     Control('shutter_R', ('eye_R',), "right lens shutter slides down (blink)"),
@@ -125,59 +126,67 @@ class CreatureAvatar(Avatar):
         ms.append(flat(*bar(inner, outer, 0.45, z + 0.15), (0.9, 0.6, 0.15), part, 0.9, 0.1))
         return ms
 
-    def _grille(self, opening: float, grin: float, sulk: float) -> list:
-        "The mouth: a dark slot `opening` tall, four bars bent up by `grin` and down by `sulk`."
-        z, my = self.Z, -4.2
-        h = 1.4 + 2.4 * opening
-        slot = quad(
-            [-3.6, my - h / 2, z], [3.6, my - h / 2, z], [3.6, my + h / 2, z], [-3.6, my + h / 2, z]
-        )
-        ms = [flat(*slot, (0.05, 0.05, 0.07), 4, 1, 0)]
-        for k in range(4):
-            yb = my - h / 2 + h * (k + 0.5) / 4
-            xs = np.linspace(-3.3, 3.3, 9)
-            bend = (grin - sulk) * 1.1 * (xs / 3.3) ** 2
-            pts = np.stack([xs, yb + bend], 1)
-            for p, q in zip(pts[:-1], pts[1:]):
-                ms.append(flat(*bar(p, q, 0.28, z + 0.1), (0.75, 0.78, 0.8), 4, 0.9, 0.1))
-        return ms
+# %% ../nbs/17_creature.ipynb #e5f10adf
+@patch
+def _grille(self: CreatureAvatar, opening: float, grin: float, sulk: float) -> list:
+    "The mouth: a dark slot `opening` tall, four bars bent up by `grin` and down by `sulk`."
+    z, my = self.Z, -4.2
+    h = 1.4 + 2.4 * opening
+    slot = quad(
+        [-3.6, my - h / 2, z], [3.6, my - h / 2, z], [3.6, my + h / 2, z], [-3.6, my + h / 2, z]
+    )
+    ms = [flat(*slot, (0.05, 0.05, 0.07), 4, 1, 0)]
+    for k in range(4):
+        yb = my - h / 2 + h * (k + 0.5) / 4
+        xs = np.linspace(-3.3, 3.3, 9)
+        bend = (grin - sulk) * 1.1 * (xs / 3.3) ** 2
+        pts = np.stack([xs, yb + bend], 1)
+        for p, q in zip(pts[:-1], pts[1:]):
+            ms.append(flat(*bar(p, q, 0.28, z + 0.1), (0.75, 0.78, 0.8), 4, 0.9, 0.1))
+    return ms
 
-    def _antenna(self, droop: float, glow: float) -> list:
-        "The antenna, drooped by `droop` (1: 110 degrees), and its bulb, lit by `glow`."
-        a = math.radians(110 * droop)
-        base = np.array([0.0, 8.6])
-        tip = base + 4.0 * np.array([-math.sin(a), math.cos(a)])
-        bulb = disc(np.array([*tip, 4.3], np.float32), 0.7 + 0.5 * glow)
-        return [
-            flat(*bar(base, tip, 0.5, 4.2), (0.4, 0.42, 0.45), 5, 0.8, 0.2),
-            flat(*bulb, (0.45 + 0.55 * glow, 0.15 + 0.8 * glow, 0.1 + 0.3 * glow), 5, 1, 0),
-        ]
+# %% ../nbs/17_creature.ipynb #40225759
+@patch
+def _antenna(self: CreatureAvatar, droop: float, glow: float) -> list:
+    "The antenna, drooped by `droop` (1: 110 degrees), and its bulb, lit by `glow`."
+    a = math.radians(110 * droop)
+    base = np.array([0.0, 8.6])
+    tip = base + 4.0 * np.array([-math.sin(a), math.cos(a)])
+    bulb = disc(np.array([*tip, 4.3], np.float32), 0.7 + 0.5 * glow)
+    return [
+        flat(*bar(base, tip, 0.5, 4.2), (0.4, 0.42, 0.45), 5, 0.8, 0.2),
+        flat(*bulb, (0.45 + 0.55 * glow, 0.15 + 0.8 * glow, 0.1 + 0.3 * glow), 5, 1, 0),
+    ]
 
-    def meshes(self, c):
-        "The 8 controls `c` -> shell, lenses with shutters and visor bars, grille, antenna, bulb."
-        sl, sr, go, gg, gs, vt, ad, ag = map(float, c)
-        ms = [flat(*self.shell, (0.55, 0.62, 0.68), 1, 0.45, 0.6)]
-        for s, shut, part in ((1, sl, 2), (-1, sr, 3)):
-            ms += self._lens(s, shut, part, vt)
-        return ms + self._grille(go, gg, gs) + self._antenna(ad, ag)
+# %% ../nbs/17_creature.ipynb #652caeb6
+@patch
+def meshes(self: CreatureAvatar, c):
+    "The 8 controls `c` -> shell, lenses with shutters and visor bars, grille, antenna, bulb."
+    sl, sr, go, gg, gs, vt, ad, ag = map(float, c)
+    ms = [flat(*self.shell, (0.55, 0.62, 0.68), 1, 0.45, 0.6)]
+    for s, shut, part in ((1, sl, 2), (-1, sr, 3)):
+        ms += self._lens(s, shut, part, vt)
+    return ms + self._grille(go, gg, gs) + self._antenna(ad, ag)
 
-    def _semantic(self, e):
-        g = dict(zip(EXPRESSIONS, e))
-        a = lambda *k: sum(g[i] for i in k) / len(k)
-        smile, frown = (
-            a('mouthSmileLeft', 'mouthSmileRight'),
-            a('mouthFrownLeft', 'mouthFrownRight'),
-        )
-        return np.array(
-            [
-                g['eyeBlinkLeft'],
-                g['eyeBlinkRight'],
-                g['jawOpen'],
-                smile,
-                frown,
-                a('browDownLeft', 'browDownRight'),
-                g['browInnerUp'] * (1 - smile) + 0.5 * frown,
-                a('eyeWideLeft', 'eyeWideRight', 'browOuterUpLeft', 'browOuterUpRight') * 2,
-            ],
-            np.float32,
-        )
+# %% ../nbs/17_creature.ipynb #931120b5
+@patch
+def _semantic(self: CreatureAvatar, e):
+    g = dict(zip(EXPRESSIONS, e))
+    a = lambda *k: sum(g[i] for i in k) / len(k)
+    smile, frown = (
+        a('mouthSmileLeft', 'mouthSmileRight'),
+        a('mouthFrownLeft', 'mouthFrownRight'),
+    )
+    return np.array(
+        [
+            g['eyeBlinkLeft'],
+            g['eyeBlinkRight'],
+            g['jawOpen'],
+            smile,
+            frown,
+            a('browDownLeft', 'browDownRight'),
+            g['browInnerUp'] * (1 - smile) + 0.5 * frown,
+            a('eyeWideLeft', 'eyeWideRight', 'browOuterUpLeft', 'browOuterUpRight') * 2,
+        ],
+        np.float32,
+    )

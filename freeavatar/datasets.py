@@ -40,7 +40,7 @@ REAL_CLIPS = {
 # every n-th frame of a long clip: franck.mp4's 4800 frames (200 s) become 1200
 CLIP_STEP = {'franck.mp4': 4}
 
-
+# %% ../nbs/23_datasets.ipynb #d7e0815c
 def real_frames(split: str, size: int = 112, step: int = 1, tracker=None) -> dict:
     "Aligned crops and MediaPipe labels of every face-bearing frame of the split's clips."
     if split not in REAL_CLIPS:
@@ -95,7 +95,7 @@ class FaceSet:
         "The rows `idx` (indices, slice or boolean mask) of every field, as a new FaceSet."
         return FaceSet(*(getattr(self, k)[idx] for k in FIELDS))
 
-
+# %% ../nbs/23_datasets.ipynb #b5fe25a2
 FIELDS = ('images', 'expr', 'identity', 'domain', 'pose', 'flags', 'frame')
 
 
@@ -134,7 +134,7 @@ def _real_set(split, n, size, rng) -> dict:
         frame=r['frame'][idx],
     )
 
-
+# %% ../nbs/23_datasets.ipynb #3fecc49d
 def _avatar_render(av, e, size, rng) -> tuple[np.ndarray, np.ndarray]:
     "(image, pose) of avatar `av` showing expression `e`, in a drawn pose before a drawn colour."
     # float32, as the data set stores it, before it is rendered
@@ -142,7 +142,7 @@ def _avatar_render(av, e, size, rng) -> tuple[np.ndarray, np.ndarray]:
     bg = tuple(rng.uniform(0.1, 0.9, 3))
     return av.render(av.semantic(e), size=size, pose=tuple(pose), background=bg), pose
 
-
+# %% ../nbs/23_datasets.ipynb #7aef865a
 def _build(kind, split, n, size, seed, space, augment) -> dict:
     rng = np.random.default_rng(seed + {'train': 0, 'heldout': 10_000}[split])
     if kind == 'real':
@@ -179,7 +179,7 @@ def _build(kind, split, n, size, seed, space, augment) -> dict:
         seconds=time.time() - t0,
     )
 
-
+# %% ../nbs/23_datasets.ipynb #f2ead544
 def dataset_path(kind, split, n, size, seed, space='full', augment=0.5) -> Path:
     """Cache file of a data set; its name carries a fingerprint of everything it was made from, so
     stale files are never read."""
@@ -203,7 +203,7 @@ def dataset_path(kind, split, n, size, seed, space='full', augment=0.5) -> Path:
         / f"{kind}_{split}_{space}_n{n}_s{size}_seed{seed}{aug}_{recipe_hash}.npz"
     )
 
-
+# %% ../nbs/23_datasets.ipynb #99ee031a
 def make_dataset(
     kind: str,
     split: str = 'train',
@@ -270,7 +270,7 @@ class DataConfig(Config):
         "The published scale: 224 px; 100,000 actors, 30,000 avatars, 5000 held out; augment 1."
         return cls(size=224, n_actors=100_000, n_avatars=30_000, n_heldout=5000, augment=1.0)
 
-
+# %% ../nbs/23_datasets.ipynb #c8e43270
 def build_datasets(cfg: DataConfig) -> dict[str, FaceSet]:
     "Every data set of a preset, keyed '{kind}/{split}/{space}'."
     out = {}

@@ -34,7 +34,7 @@ class Gallery:
     def __len__(self):
         return len(self.images)
 
-
+# %% ../nbs/34_explore.ipynb #82102301
 def dominant_expression(e: np.ndarray, floor: float = 0.15) -> np.ndarray:
     """Name of the strongest channel of each expression (Left/Right merged), or 'neutral' below
     `floor`."""
@@ -42,7 +42,7 @@ def dominant_expression(e: np.ndarray, floor: float = 0.15) -> np.ndarray:
     names = np.array([n.replace('Left', '').replace('Right', '') for n in EXPRESSIONS])
     return np.where(e.max(1) < floor, 'neutral', names[e.argmax(1)])
 
-
+# %% ../nbs/34_explore.ipynb #3e38f09a
 def gallery(
     encoder,
     n_actors: int = 300,
@@ -102,12 +102,12 @@ def thumb_b64(img: np.ndarray, size: int = 48) -> str:
         cv2.imencode('.png', cv2.resize(img, (size, size))[..., ::-1])[1].tobytes()
     ).decode()
 
-
+# %% ../nbs/34_explore.ipynb #9ea6d522
 def _top(e, k=3):
     o = np.argsort(-e)[:k]
     return ', '.join(f"{EXPRESSIONS[i]} {e[i]:.2f}" for i in o if e[i] > 0.05) or 'neutral'
 
-
+# %% ../nbs/34_explore.ipynb #ec49596f
 COLOR_BY = ('expression', 'domain', 'identity')
 
 
@@ -125,7 +125,7 @@ def group_keys(g: Gallery, color_by: str) -> np.ndarray:
         return g.domain
     return np.where(g.identity >= 0, g.identity.astype(str), g.domain)
 
-
+# %% ../nbs/34_explore.ipynb #b690724a
 def group_trace(g: Gallery, xy: np.ndarray, i: np.ndarray, name: str, thumbs: bool) -> go.Scatter:
     "The faces `i` as one scatter trace, each with its index, thumbnail and top channels on hover."
     return go.Scatter(
@@ -139,7 +139,7 @@ def group_trace(g: Gallery, xy: np.ndarray, i: np.ndarray, name: str, thumbs: bo
         hovertemplate='%{text}<extra>%{fullData.name}</extra>',
     )
 
-
+# %% ../nbs/34_explore.ipynb #77c06fec
 def explorer_figure(
     g: Gallery, xy: np.ndarray, color_by: str = 'expression', thumbs: bool = True
 ) -> go.Figure:
@@ -174,7 +174,7 @@ def nearest_across_domains(
         out[dom] = [(int(a), float(d[a])) for a in o]
     return out
 
-
+# %% ../nbs/34_explore.ipynb #c8cdd6f5
 def neighbour_strip(g: Gallery, i: int, size: int = 96) -> tuple[np.ndarray, list[str]]:
     "uint8 strip: face `i`, then its nearest face in each other domain; and their captions."
     import cv2

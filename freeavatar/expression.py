@@ -14,6 +14,7 @@ from .core import InputError, save_checkpoint, read_checkpoint
 from .core import load_checkpoint
 from .mae import MAE, MAEConfig, ViTEncoder, to_input
 from .core import Config
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['KIND', 'TOKEN_DIM', 'encoder_state_from_mae', 'ExpressionEncoder', 'augment', 'read_faces', 'ExprConfig']
@@ -31,7 +32,7 @@ def encoder_state_from_mae(mae_state: dict) -> dict:
         raise InputError('mae state', "has no encoder.* weights: not an MAE")
     return enc
 
-
+# %% ../nbs/32_expression.ipynb #a8e46f0f
 class ExpressionEncoder(nn.Module):
     "The MAE's ViT with its tokens pooled to a feature f and a 16-d unit embedding z."
 
@@ -70,51 +71,59 @@ class ExpressionEncoder(nn.Module):
         self.train(was)
         return np.concatenate(out)
 
-    def features(self, images) -> np.ndarray:
-        "uint8 images (N, S, S, 3) -> pooled features (N, feat_dim), in batches, no gradient."
-        return self._run(images, self.forward_features)
+# %% ../nbs/32_expression.ipynb #83c9ae49
+@patch
+def features(self: ExpressionEncoder, images) -> np.ndarray:
+    "uint8 images (N, S, S, 3) -> pooled features (N, feat_dim), in batches, no gradient."
+    return self._run(images, self.forward_features)
 
-    def embed(self, images) -> np.ndarray:
-        "uint8 images (N, S, S, 3) -> unit expression embeddings (N, emb_dim)."
-        return self._run(images, self.forward)
+# %% ../nbs/32_expression.ipynb #d43d1572
+@patch
+def embed(self: ExpressionEncoder, images) -> np.ndarray:
+    "uint8 images (N, S, S, 3) -> unit expression embeddings (N, emb_dim)."
+    return self._run(images, self.forward)
 
-    @classmethod
-    def from_mae(cls, mae_or_path, emb_dim: int = 16) -> 'ExpressionEncoder':
-        "A new encoder initialised from an MAE (model or checkpoint path); the head starts random."
-        if isinstance(mae_or_path, MAE):
-            cfg, state = mae_or_path.cfg, mae_or_path.state_dict()
-        else:
-            ck = read_checkpoint(mae_or_path, MAE.KIND, unkinded=MAE.KIND)
-            cfg = MAEConfig.from_dict(ck['config'])
-            state = ck['state_dict']
-        enc = cls(cfg, emb_dim)
-        enc.encoder.load_state_dict(encoder_state_from_mae(state), strict=True)
-        return enc
-
-    def save(self, path, metrics=None, **extra):
-        "Write the encoder with its config and metrics (the `expression-encoder` checkpoint kind)."
-        return save_checkpoint(
-            path,
-            self,
-            self.cfg,
-            metrics,
-            kind=KIND,
-            emb_dim=self.emb_dim,
-            history=self.history,
-            **extra,
-        )
-
-    @classmethod
-    def load(cls, path, expect: MAEConfig | None = None) -> 'ExpressionEncoder':
-        """Load a saved encoder; refuses other kinds of checkpoint, other architectures (named), and
-        `expect` mismatches."""
-        ck = read_checkpoint(path, KIND)
+# %% ../nbs/32_expression.ipynb #97a05517
+@patch(cls_method=True)
+def from_mae(cls: ExpressionEncoder, mae_or_path, emb_dim: int = 16) -> 'ExpressionEncoder':
+    "A new encoder initialised from an MAE (model or checkpoint path); the head starts random."
+    if isinstance(mae_or_path, MAE):
+        cfg, state = mae_or_path.cfg, mae_or_path.state_dict()
+    else:
+        ck = read_checkpoint(mae_or_path, MAE.KIND, unkinded=MAE.KIND)
         cfg = MAEConfig.from_dict(ck['config'])
-        enc = cls(cfg, ck['emb_dim'])
-        load_checkpoint(path, enc, expect if expect is not None else cfg)
-        enc.metrics, enc.heldout = ck.get('metrics', {}), ck.get('heldout')
-        enc.history = ck.get('history', {})
-        return enc
+        state = ck['state_dict']
+    enc = cls(cfg, emb_dim)
+    enc.encoder.load_state_dict(encoder_state_from_mae(state), strict=True)
+    return enc
+
+# %% ../nbs/32_expression.ipynb #f957d075
+@patch
+def save(self: ExpressionEncoder, path, metrics=None, **extra):
+    "Write the encoder with its config and metrics (the `expression-encoder` checkpoint kind)."
+    return save_checkpoint(
+        path,
+        self,
+        self.cfg,
+        metrics,
+        kind=KIND,
+        emb_dim=self.emb_dim,
+        history=self.history,
+        **extra,
+    )
+
+# %% ../nbs/32_expression.ipynb #25445a05
+@patch(cls_method=True)
+def load(cls: ExpressionEncoder, path, expect: MAEConfig | None = None) -> 'ExpressionEncoder':
+    """Load a saved encoder; refuses other kinds of checkpoint, other architectures (named), and
+    `expect` mismatches."""
+    ck = read_checkpoint(path, KIND)
+    cfg = MAEConfig.from_dict(ck['config'])
+    enc = cls(cfg, ck['emb_dim'])
+    load_checkpoint(path, enc, expect if expect is not None else cfg)
+    enc.metrics, enc.heldout = ck.get('metrics', {}), ck.get('heldout')
+    enc.history = ck.get('history', {})
+    return enc
 
 # %% ../nbs/32_expression.ipynb #67967aa2
 def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -203,15 +212,17 @@ class ExprConfig(Config):
         "Seconds-long test preset: 3 steps of 4 triplets, 60 triplets a source."
         return cls(lr=2e-3, head_lr=1.0, steps=3, batch=4, n_train=60, semi_steps=2, semi_pool=40)
 
-    # tuned for the convolutional stem (`30_mae`)
-    @classmethod
-    def cpu(cls):
-        "The 2-core preset: one learning rate of 2e-3 for backbone and heads."
-        return cls(lr=2e-3, head_lr=1.0)
+# %% ../nbs/32_expression.ipynb #1b596626
+# tuned for the convolutional stem (`30_mae`)
+@patch(cls_method=True)
+def cpu(cls: ExprConfig):
+    "The 2-core preset: one learning rate of 2e-3 for backbone and heads."
+    return cls(lr=2e-3, head_lr=1.0)
 
-    @classmethod
-    def paper(cls):
-        "GPU scale: 30,000 steps of 256 triplets from 500,000 a source, with augmentation."
-        return cls(
-            steps=30000, batch=256, n_train=500000, semi_steps=10000, semi_pool=200000, augment=True
-        )
+# %% ../nbs/32_expression.ipynb #b13d477d
+@patch(cls_method=True)
+def paper(cls: ExprConfig):
+    "GPU scale: 30,000 steps of 256 triplets from 500,000 a source, with augmentation."
+    return cls(
+        steps=30000, batch=256, n_train=500000, semi_steps=10000, semi_pool=200000, augment=True
+    )

@@ -30,8 +30,9 @@ from .arkit import EXPRESSIONS
 from .expression import ExprConfig
 
 # %% auto #0
-__all__ = ['tuning_optimizer', 'triplet_batch', 'tuning_loss', 'train_triplets', 'unlabelled_real', 'teacher_set',
-           'training_sets', 'train_expression', 'mae_token_features', 'ablations', 'visibility']
+__all__ = ['tuning_optimizer', 'triplet_batch', 'tuning_loss', 'set_rates', 'log_tuning', 'train_triplets', 'unlabelled_real',
+           'teacher_set', 'training_sets', 'semi_round', 'train_expression', 'mae_token_features', 'ablations',
+           'visibility']
 
 # %% ../nbs/33_expression_train.ipynb #6175d3bc
 def tuning_optimizer(enc: ExpressionEncoder, c: ExprConfig):
@@ -43,7 +44,7 @@ def tuning_optimizer(enc: ExpressionEncoder, c: ExprConfig):
         weight_decay=c.weight_decay,
     )
 
-
+# %% ../nbs/33_expression_train.ipynb #f4d973c7
 def triplet_batch(sources: dict, names: list, counts, rng: np.random.Generator, n_expr: int):
     """`counts[i]` random triplets of each source `names[i]`: (uint8 images (B*3, S, S, 3), types
     (B,), expressions (B*3, 25), NaN where unknown)."""
@@ -61,7 +62,7 @@ def triplet_batch(sources: dict, names: list, counts, rng: np.random.Generator, 
         targets.append(ts.expr[idx] if s != 'teacher' else unknown)
     return np.concatenate(imgs), np.concatenate(types), np.concatenate(targets)
 
-
+# %% ../nbs/33_expression_train.ipynb #e2532333
 def tuning_loss(enc: ExpressionEncoder, x, types, e, c: ExprConfig, W, W_aux) -> torch.Tensor:
     """Triplet loss on the embeddings of `x (B*3, 3, S, S)`, plus the auxiliary regression and the
     log-ratio loss where the expression `e (B*3, 25)` is known."""
@@ -78,7 +79,22 @@ def tuning_loss(enc: ExpressionEncoder, x, types, e, c: ExprConfig, W, W_aux) ->
         loss = loss + c.ratio * log_ratio_loss(zf, e * W)
     return loss
 
+# %% ../nbs/33_expression_train.ipynb #e4b95bad
+def set_rates(opt, c: ExprConfig, step: int, steps: int):
+    "Warm-up then cosine, for the backbone (`lr`) and the heads (`head_lr` times it)."
+    for gr, base in zip(opt.param_groups, (c.lr, c.head_lr * c.lr)):
+        gr['lr'] = warmup_cosine(step, steps, base, c.warmup)
 
+# %% ../nbs/33_expression_train.ipynb #696e8026
+def log_tuning(log, tag: str, step: int, steps: int, hist: list, images: int, t0: float):
+    "A line every tenth of the run and at its end: the loss over 20 steps, images a second."
+    if (step + 1) % max(1, steps // 10) == 0 or step + 1 == steps:
+        log(
+            f"{tag} step {step + 1}/{steps} loss {np.mean(hist[-20:]):.4f} "
+            f"({(step + 1) * images / (time.time() - t0):.0f} img/s)"
+        )
+
+# %% ../nbs/33_expression_train.ipynb #7591ace9
 def train_triplets(
     enc: ExpressionEncoder,
     sources: dict[str, TripletSet],
@@ -106,18 +122,13 @@ def train_triplets(
         )
         x = to_input(images, enc.cfg.img_size)
         x = augment(x, g) if c.augment else x
-        for gr, base in zip(opt.param_groups, (c.lr, c.head_lr * c.lr)):
-            gr['lr'] = warmup_cosine(step, steps, base, c.warmup)
+        set_rates(opt, c, step, steps)
         loss = tuning_loss(enc, x, types, torch.from_numpy(targets).float(), c, W, W_aux)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         hist.append(loss.item())
-        if (step + 1) % max(1, steps // 10) == 0 or step + 1 == steps:
-            log(
-                f"{tag} step {step + 1}/{steps} loss {np.mean(hist[-20:]):.4f} "
-                f"({(step + 1) * 3 * c.batch / (time.time() - t0):.0f} img/s)"
-            )
+        log_tuning(log, tag, step, steps, hist, 3 * c.batch, t0)
     enc.eval()
     return hist
 
@@ -141,7 +152,7 @@ def unlabelled_real(size: int, n: int, seed: int = 0) -> TripletSet:
         Triplets(np.array(out), np.zeros(n, np.int64), 'unlabelled'),
     )
 
-
+# %% ../nbs/33_expression_train.ipynb #afaed34d
 def teacher_set(enc: ExpressionEncoder, pool: TripletSet, keep: float) -> TripletSet:
     "The pool's triplets labelled by `enc`, the most confident `keep` share."
     Z = enc.embed(pool.images)
@@ -171,7 +182,22 @@ def training_sets(size: int, c: ExprConfig, data_cfg=None) -> dict[str, TripletS
             'real': triplet_set('real', 'train', c.n_train, size, 0, d.seed),
         }
 
+# %% ../nbs/33_expression_train.ipynb #a5c4486d
+def semi_round(enc: ExpressionEncoder, sets: dict, c: ExprConfig, log=print) -> list:
+    """The semi-supervised round: the tuned `enc` labels unlabelled real triplets, and tunes on
+    them beside `sets` at `semi_lr` times the rate. Returns the loss history."""
+    pseudo = teacher_set(enc, unlabelled_real(enc.cfg.img_size, c.semi_pool, c.seed), c.semi_keep)
+    return train_triplets(
+        enc,
+        {**sets, 'teacher': pseudo},
+        {**dict(c.mix), 'teacher': 0.2},
+        dataclasses.replace(c, lr=c.lr * c.semi_lr),
+        c.semi_steps,
+        log,
+        tag='semi',
+    )
 
+# %% ../nbs/33_expression_train.ipynb #f35cf358
 def train_expression(
     mae_path,
     c: ExprConfig,
@@ -199,16 +225,7 @@ def train_expression(
     log(f"after triplet tuning: {m['triplet']}")
     if c.semi_steps:
         t0 = time.time()
-        pseudo = teacher_set(enc, unlabelled_real(S, c.semi_pool, c.seed), c.semi_keep)
-        hist['semi'] = train_triplets(
-            enc,
-            {**sets, 'teacher': pseudo},
-            {**dict(c.mix), 'teacher': 0.2},
-            dataclasses.replace(c, lr=c.lr * c.semi_lr),
-            c.semi_steps,
-            log,
-            tag='semi',
-        )
+        hist['semi'] = semi_round(enc, sets, c, log)
         m['semi'] = evaluate(enc.embed, held)
         m['semi_minutes'] = round((time.time() - t0) / 60, 2)
         log(f"after the semi-supervised round: {m['semi']}")
@@ -225,7 +242,7 @@ def mae_token_features(enc: ExpressionEncoder, images) -> np.ndarray:
         lambda x: F.layer_norm(enc.encoder.forward_features(x)[0], (enc.cfg.dim,)).flatten(1),
     )
 
-
+# %% ../nbs/33_expression_train.ipynb #4d3a1eba
 def ablations(mae_path, c: ExprConfig, sets=None, held=None, log=print, full_metrics=None) -> dict:
     "Rows: random init + triplets, MAE features without tuning, full, full + semi-supervised."
     ck = read_checkpoint(mae_path)
@@ -276,7 +293,7 @@ def _moves(encoder, base: np.ndarray, moved: np.ndarray, spread: float, size: in
         'embedding': round(float(np.linalg.norm(z1 - z0, axis=1).mean()), 3),
     }
 
-
+# %% ../nbs/33_expression_train.ipynb #a2d2a6e0
 def visibility(encoder, size: int = 112, n_ids: int = 6) -> list[dict]:
     """Per expression channel of the actors (`n_ids` training identities) and per control of every
     avatar: how much a move from 0 to 1 changes the frontal crop and the encoder's reading."""

@@ -38,7 +38,7 @@ def real_expression_pool() -> np.ndarray:
     save_numpy(path, e)
     return e
 
-
+# %% ../nbs/20_expressions.ipynb #86b8d4a4
 def sample_expressions(n: int, rng: np.random.Generator, mix=(0.35, 0.2, 0.2, 0.25)) -> np.ndarray:
     """(n, 25) float32 expressions: sparse / symmetric / asymmetric / real-trajectory, in
     proportions `mix`."""
@@ -100,7 +100,7 @@ def to_shared(E: np.ndarray) -> np.ndarray:
         E[..., i] = E[..., j] = m
     return E
 
-
+# %% ../nbs/20_expressions.ipynb #c5d84f8b
 def sample_shared(n: int, rng: np.random.Generator) -> np.ndarray:
     "(n, 25) expressions in the shared space, none blank."
     E = to_shared(sample_expressions(n, rng))

@@ -14,6 +14,7 @@ import cv2
 from .core import InputError
 from .assets import fetch
 from .assets import load_canonical_mesh
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['BLENDSHAPES', 'RIGID', 'FLOW_POINTS', 'to_rgb', 'read_image', 'VideoReader', 'read_frame', 'read_video',
@@ -51,7 +52,7 @@ def to_rgb(image, source='image') -> np.ndarray:
         a = a[..., :3]
     return np.ascontiguousarray(a)
 
-
+# %% ../nbs/11_faces.ipynb #180575b7
 def read_image(path) -> np.ndarray:
     """Read an image file as RGB uint8; an `InputError` naming the file if it is missing or not an
     image."""
@@ -95,33 +96,37 @@ class VideoReader:
         n = -(-self.count // self.step)
         return min(n, self.max_frames) if self.max_frames else n
 
-    def __iter__(self):
-        cap = cv2.VideoCapture(str(self.path))
-        i = n = 0
-        try:
-            while self.max_frames is None or n < self.max_frames:
-                ok, frame = cap.read()
-                if not ok:  # the decoder stopped: did the file end where it said?
-                    self.check_length(i)
-                    break
-                if i % self.step == 0:
-                    yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-                    n += 1
-                i += 1
-        finally:
-            cap.release()
+# %% ../nbs/11_faces.ipynb #53060bbc
+@patch
+def __iter__(self: VideoReader):
+    cap = cv2.VideoCapture(str(self.path))
+    i = n = 0
+    try:
+        while self.max_frames is None or n < self.max_frames:
+            ok, frame = cap.read()
+            if not ok:  # the decoder stopped: did the file end where it said?
+                self.check_length(i)
+                break
+            if i % self.step == 0:
+                yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+                n += 1
+            i += 1
+    finally:
+        cap.release()
 
-    def check_length(self, read: int):
-        """Warn when the file ends early: `read` frames decoded of `count` declared (containers
-        misstate a few frames, so a shortfall over 3 frames and 2 % counts)."""
-        self.frames_read = read
-        if self.count - read > max(3, 0.02 * self.count):
-            warnings.warn(
-                f"{self.path}: the file ends early: {read} frames read of {self.count} declared "
-                "(truncated or damaged?); the frames read are used"
-            )
+# %% ../nbs/11_faces.ipynb #7a2a2e27
+@patch
+def check_length(self: VideoReader, read: int):
+    """Warn when the file ends early: `read` frames decoded of `count` declared (containers
+    misstate a few frames, so a shortfall over 3 frames and 2 % counts)."""
+    self.frames_read = read
+    if self.count - read > max(3, 0.02 * self.count):
+        warnings.warn(
+            f"{self.path}: the file ends early: {read} frames read of {self.count} declared "
+            "(truncated or damaged?); the frames read are used"
+        )
 
-
+# %% ../nbs/11_faces.ipynb #e0494a6f
 def read_frame(path, index: int = 0) -> np.ndarray:
     "Frame `index` of a video as RGB uint8; an `InputError` if the video is shorter."
     for i, frame in enumerate(VideoReader(path, max_frames=index + 1)):
@@ -129,7 +134,7 @@ def read_frame(path, index: int = 0) -> np.ndarray:
             return frame
     raise InputError(path, f"has no frame {index}")
 
-
+# %% ../nbs/11_faces.ipynb #92984e87
 def read_video(path, max_frames=None, step=1) -> tuple[np.ndarray, float]:
     "All (or `max_frames`) frames as `uint8 (N, H, W, 3)` and the frame rate."
     v = VideoReader(path, max_frames, step)
@@ -162,7 +167,7 @@ def pose_from_matrix(m: np.ndarray) -> tuple[float, float, float]:
     roll = math.degrees(math.atan2(R[1, 0], R[1, 1]))
     return yaw, pitch, roll
 
-
+# %% ../nbs/11_faces.ipynb #b059f719
 @dataclass
 class Face:
     "One detected face: 478 landmarks, 52 blendshape scores and the facial transformation matrix."
@@ -218,40 +223,48 @@ class FaceTracker:
         except Exception as e:
             raise InputError(path, f"not a usable face-landmarker model ({e})") from None
 
-    def __call__(self, image, source='image') -> list[Face]:
-        "Faces in `image` (anything `to_rgb` takes; `source` names it in errors), largest first."
-        import mediapipe as mp
+# %% ../nbs/11_faces.ipynb #4fd3578b
+@patch
+def __call__(self: FaceTracker, image, source='image') -> list[Face]:
+    "Faces in `image` (anything `to_rgb` takes; `source` names it in errors), largest first."
+    import mediapipe as mp
 
-        rgb = to_rgb(image, source)
-        H, W = rgb.shape[:2]
-        r = self._lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-        faces = []
-        for lms, bs, mat in zip(
-            r.face_landmarks, r.face_blendshapes, r.facial_transformation_matrixes
-        ):
-            pts = np.array([(p.x * W, p.y * H, p.z * W) for p in lms], np.float32)
-            faces.append(
-                Face(pts, np.array([c.score for c in bs], np.float32), np.asarray(mat, np.float32))
-            )
-        return sorted(faces, key=lambda f: -f.area)
+    rgb = to_rgb(image, source)
+    H, W = rgb.shape[:2]
+    r = self._lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    faces = []
+    for lms, bs, mat in zip(r.face_landmarks, r.face_blendshapes, r.facial_transformation_matrixes):
+        pts = np.array([(p.x * W, p.y * H, p.z * W) for p in lms], np.float32)
+        faces.append(
+            Face(pts, np.array([c.score for c in bs], np.float32), np.asarray(mat, np.float32))
+        )
+    return sorted(faces, key=lambda f: -f.area)
 
-    def close(self):
-        "Release the landmarker; safe to call more than once."
-        if getattr(self, '_lm', None) is not None:
-            self._lm.close()
-            self._lm = None
+# %% ../nbs/11_faces.ipynb #21de9f3b
+@patch
+def close(self: FaceTracker):
+    "Release the landmarker; safe to call more than once."
+    if getattr(self, '_lm', None) is not None:
+        self._lm.close()
+        self._lm = None
 
-    def __enter__(self):
-        return self
+# %% ../nbs/11_faces.ipynb #b59b5892
+@patch
+def __enter__(self: FaceTracker):
+    return self
 
-    def __exit__(self, *a):
+# %% ../nbs/11_faces.ipynb #fbd5395d
+@patch
+def __exit__(self: FaceTracker, *a):
+    self.close()
+
+# %% ../nbs/11_faces.ipynb #e46268b2
+@patch
+def __del__(self: FaceTracker):
+    try:
         self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
+    except Exception:
+        pass
 
 # %% ../nbs/11_faces.ipynb #10a6c810
 RIGID = [33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 234, 454, 10, 151, 9]
@@ -267,7 +280,7 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     scale = (S * np.diag(D)).sum() / s.var(0).sum()
     return np.hstack([scale * R, (mu_d - scale * R @ mu_s)[:, None]]).astype(np.float32)
 
-
+# %% ../nbs/11_faces.ipynb #4b27085b
 def crop_template(size: int, margin: float = 0.12) -> np.ndarray:
     "Where the canonical vertices land in a frontal `size` crop: `(468, 2)` pixels."
     V, _ = load_canonical_mesh()
@@ -276,7 +289,7 @@ def crop_template(size: int, margin: float = 0.12) -> np.ndarray:
     scale = size * (1 - 2 * margin) / (hi - lo).max()
     return np.stack([size / 2 + scale * (V[:, 0] - c[0]), size / 2 - scale * (V[:, 1] - c[1])], 1)
 
-
+# %% ../nbs/11_faces.ipynb #d933ecfb
 def align_face(image, face: Face, size: int = 112, margin: float = 0.12) -> np.ndarray:
     "Similarity-aligned `uint8 (size, size, 3)` crop of `face` in `image`."
     M = similarity_transform(face.landmarks[RIGID, :2], crop_template(size, margin)[RIGID])
@@ -304,7 +317,7 @@ class Track:
         "Number of frames in which no face was found."
         return int((~self.found).sum())
 
-
+# %% ../nbs/11_faces.ipynb #ea94e918
 def track_video(
     path, tracker: FaceTracker | None = None, max_frames=None, step=1, crops: int | None = None
 ):
@@ -355,7 +368,7 @@ _LK = dict(
     criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03),
 )
 
-
+# %% ../nbs/11_faces.ipynb #f59aa4a9
 class FlowTracker:
     """Face `face` (0 = largest) in consecutive frames: MediaPipe on every `every`-th frame,
     optical flow in between. `follow(image) -> (Face | None, faces seen, detected)`."""
@@ -396,23 +409,27 @@ class FlowTracker:
         )
         return M
 
-    def __call__(self, image, source='frame') -> tuple[Face | None, int, bool]:
-        "The face in the next frame of the sequence: detected when due or lost, else followed."
-        rgb = to_rgb(image, source)
-        prev_gray, self.gray = self.gray, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        due = self.since + 1 >= self.every
-        if due or self.last is None or prev_gray is None or prev_gray.shape != self.gray.shape:
-            return self.detect(rgb, source)
-        M = self.flow(prev_gray, self.gray)
-        if M is None:
-            self.counts['lost'] += 1
-            return self.detect(rgb, source)
-        pts = self.last.landmarks.copy()
-        pts[:, :2] = pts[:, :2] @ M[:, :2].T + M[:, 2]
-        self.last = Face(pts, np.full_like(self.last.blendshapes, np.nan), self.last.matrix)
-        self.since += 1
-        self.counts['followed'] += 1
-        return self.last, self.n_faces, False
+# %% ../nbs/11_faces.ipynb #2d626823
+@patch
+def __call__(  # noqa: F811 (FaceTracker patches its own `__call__` above)
+    self: FlowTracker, image, source='frame'
+) -> tuple[Face | None, int, bool]:
+    "The face in the next frame of the sequence: detected when due or lost, else followed."
+    rgb = to_rgb(image, source)
+    prev_gray, self.gray = self.gray, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    due = self.since + 1 >= self.every
+    if due or self.last is None or prev_gray is None or prev_gray.shape != self.gray.shape:
+        return self.detect(rgb, source)
+    M = self.flow(prev_gray, self.gray)
+    if M is None:
+        self.counts['lost'] += 1
+        return self.detect(rgb, source)
+    pts = self.last.landmarks.copy()
+    pts[:, :2] = pts[:, :2] @ M[:, :2].T + M[:, 2]
+    self.last = Face(pts, np.full_like(self.last.blendshapes, np.nan), self.last.matrix)
+    self.since += 1
+    self.counts['followed'] += 1
+    return self.last, self.n_faces, False
 
 # %% ../nbs/11_faces.ipynb #ba95cc1d
 def embed_mediapipe(images: np.ndarray, zoom: int = 2) -> tuple[np.ndarray, int]:

@@ -15,8 +15,9 @@ from .core import InputError, atomic_write
 
 # %% auto #0
 __all__ = ['ARRAY_BUFFER', 'ELEMENT_ARRAY_BUFFER', 'COMPONENT', 'WIDTH', 'GLB_MAGIC', 'GLB_JSON', 'GLB_BIN', 'LINEAR_TOL',
-           'vertex_colors', 'srgb_to_linear', 'unit_normals', 'MorphMesh', 'morph_mesh', 'GlbBuffer', 'glb_bytes',
-           'read_glb', 'vertex_colour_material', 'primitive', 'weights_animation', 'gltf_document', 'write_glb']
+           'vertex_colors', 'srgb_to_linear', 'unit_normals', 'MorphMesh', 'part_table', 'morph_mesh', 'GlbBuffer',
+           'glb_bytes', 'read_glb', 'vertex_colour_material', 'primitive', 'weights_animation', 'gltf_document',
+           'write_glb']
 
 # %% ../nbs/54_gltf.ipynb #ef39f438
 def vertex_colors(mesh) -> np.ndarray:
@@ -102,13 +103,13 @@ def _ranges(avatar) -> tuple[np.ndarray, np.ndarray]:
         np.array([getattr(c, k) for c in avatar.rig.controls], np.float32) for k in ('lo', 'hi')
     )
 
-
+# %% ../nbs/54_gltf.ipynb #33eb73b0
 def _sample_around(avatar, ref, hi):
     "The merged mesh at `ref`, and at `ref` with each control in turn at its top."
     at = lambda c: _merge(avatar.meshes(np.asarray(c, np.float32)))
     return at(ref), [at(np.where(np.arange(len(ref)) == i, hi, ref)) for i in range(len(ref))]
 
-
+# %% ../nbs/54_gltf.ipynb #90bd1f15
 def _linear_error(avatar, mm: MorphMesh, structure) -> float:
     """Max distance between the rig and the linear model half way along each control, and with all
     half way."""
@@ -120,6 +121,12 @@ def _linear_error(avatar, mm: MorphMesh, structure) -> float:
         if s == structure:
             err = max(err, float(np.abs(v - mm.at(c)).max()))
     return err
+
+# %% ../nbs/54_gltf.ipynb #1aa19933
+def part_table(meshes: list) -> list[tuple]:
+    "(part id, first vertex, vertex count) of each mesh, in the order they are concatenated."
+    starts = np.cumsum([0] + [len(m.verts) for m in meshes])
+    return [(int(m.part), int(o), len(m.verts)) for m, o in zip(meshes, starts)]
 
 # %% ../nbs/54_gltf.ipynb #1150085f
 def morph_mesh(avatar, eps: float = 1e-4) -> MorphMesh:
@@ -143,10 +150,6 @@ def morph_mesh(avatar, eps: float = 1e-4) -> MorphMesh:
     )
     verts = v0 - np.tensordot((ref - lo) / (hi - lo), targets, 1)  # back to weight 0
     ms = avatar.meshes(ref)
-    parts = [
-        (int(m.part), int(o), len(m.verts))
-        for m, o in zip(ms, np.cumsum([0] + [len(m.verts) for m in ms]))
-    ]
     mm = MorphMesh(
         avatar.name,
         list(avatar.controls),
@@ -157,7 +160,7 @@ def morph_mesh(avatar, eps: float = 1e-4) -> MorphMesh:
         targets.astype(np.float32),
         lo,
         hi,
-        parts,
+        part_table(ms),
         ref,
         frozen=frozen,
     )
@@ -270,7 +273,7 @@ def _extras(mm: MorphMesh, T: int, fps: float) -> dict:
         'colors': 'COLOR_0 is linear light, converted from the avatar sRGB colours',
     }
 
-
+# %% ../nbs/54_gltf.ipynb #3240bff9
 def vertex_colour_material() -> dict:
     "The one material of every avatar, a rough dielectric: the colours are per vertex."
     return {
@@ -283,7 +286,7 @@ def vertex_colour_material() -> dict:
         },
     }
 
-
+# %% ../nbs/54_gltf.ipynb #cc8f66d2
 def primitive(buf: GlbBuffer, mm: MorphMesh) -> dict:
     "The mesh primitive of `mm`, its arrays added to `buf`: triangles, attributes, morph targets."
     vec3 = lambda a, **kw: buf.add(np.asarray(a, np.float32), 'VEC3', ARRAY_BUFFER, **kw)
@@ -302,7 +305,7 @@ def primitive(buf: GlbBuffer, mm: MorphMesh) -> dict:
         'targets': [{'POSITION': vec3(t, bounds=True)} for t in mm.targets],
     }
 
-
+# %% ../nbs/54_gltf.ipynb #d32b3a8e
 def weights_animation(buf: GlbBuffer, mm: MorphMesh, values: np.ndarray, fps: float) -> dict:
     "The animation of node 0's morph weights by `values` `(T, n)` at `fps`, its arrays in `buf`."
     sampler = {
@@ -317,7 +320,7 @@ def weights_animation(buf: GlbBuffer, mm: MorphMesh, values: np.ndarray, fps: fl
         'channels': [{'sampler': 0, 'target': {'node': 0, 'path': 'weights'}}],
     }
 
-
+# %% ../nbs/54_gltf.ipynb #891b0e47
 def gltf_document(mm: MorphMesh, values: np.ndarray, fps: float) -> tuple[dict, bytes]:
     "glTF JSON and BIN data for `mm` animated by (checked) `values` `(T, n)` at `fps`."
     buf, T, n = GlbBuffer(), len(values), len(mm.controls)
@@ -359,7 +362,7 @@ def _check_fps(avatar, fps, T: int):
             f"fps {fps} is too high for {T} frames: the float32 times stop increasing",
         )
 
-
+# %% ../nbs/54_gltf.ipynb #b133f4fd
 def _check_values(avatar, values, fps) -> np.ndarray:
     "`values` as float32 `(T, n)` in range, or an InputError naming the avatar and what is wrong."
     names = list(avatar.controls)

@@ -43,7 +43,7 @@ def _need(path):
 
     return need
 
-
+# %% ../nbs/55_gltf_check.ipynb #c09c1a90
 def _check_mesh(gltf: dict, prim: dict, arr: list, names, need) -> tuple[int, int]:
     "Check the primitive's attributes, bounds, triangles and morph targets: (vertices, targets)."
     pos = arr[prim['attributes']['POSITION']]
@@ -67,7 +67,7 @@ def _check_mesh(gltf: dict, prim: dict, arr: list, names, need) -> tuple[int, in
     )
     return N, n
 
-
+# %% ../nbs/55_gltf_check.ipynb #e103e19a
 def _check_animation(gltf: dict, arr: list, n: int, frames, need) -> np.ndarray:
     "Check the weights animation: its target, its sizes and its times; the times."
     (anim,) = gltf['animations']
@@ -88,7 +88,7 @@ def _check_animation(gltf: dict, arr: list, n: int, frames, need) -> np.ndarray:
     )
     return t
 
-
+# %% ../nbs/55_gltf_check.ipynb #8ce15620
 def check_glb(path) -> dict:
     """Re-read a `write_glb` file and check its structure; `{vertices, morph_targets, frames,
     duration}` or an InputError."""

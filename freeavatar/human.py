@@ -26,6 +26,7 @@ from .blendshapes import jaw_pivot
 from .blendshapes import mouth_center
 from .blendshapes import cut_holes
 from .rigs import HUMAN_REGIONS
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SKIN_SOURCE', 'HUMAN_CONTROL_REGIONS', 'JUDGED', 'unwrap_skin', 'human_skin', 'HumanAvatar', 'judge_table']
@@ -45,7 +46,7 @@ def unwrap_skin(image: np.ndarray, landmarks: np.ndarray, pad: int = 20):
     uvs = ((L - [x0, y0]) / [x1 - x0, y1 - y0]).astype(np.float32)
     return tex, uvs
 
-
+# %% ../nbs/15_human.ipynb #450c99ba
 def human_skin(refresh: bool = False):
     "(texture, uvs) of the human avatar, unwrapped once from SKIN_SOURCE and cached."
     path = cache_dir() / 'human_skin_v1.npz'
@@ -86,7 +87,7 @@ def _human_regions(name):
     key = next(k for k in ('jaw', 'mouth', 'cheek', 'nose', 'eye', 'brow') if name.startswith(k))
     return tuple(r.format(s=side) for r in HUMAN_CONTROL_REGIONS[key])
 
-
+# %% ../nbs/15_human.ipynb #e1c6221f
 class HumanAvatar(Avatar):
     """The canonical mesh with a real neutral face's skin, eyeballs, mouth interior and 25 ARKit
     blendshapes."""
@@ -113,29 +114,33 @@ class HumanAvatar(Avatar):
         )
         self.camera, self.regions = Camera(extent=11.5, center=(0, -0.5, 0)), HUMAN_REGIONS
 
-    def meshes(self, c):
-        "The 25 ARKit weights `c` -> [textured skin, two eyeballs, four mouth-interior parts]."
-        verts = self.base + (c @ self._dmat).reshape(-1, 3)
-        i = EXPRESSIONS.index
-        skin = Mesh(
-            verts.astype(np.float32),
-            self.faces,
-            uvs=self.uvs,
-            texture=self.texture,
-            ambient=0.72,
-            diffuse=0.38,
-        )
-        jaw = JAW_DEG * c[i('jawOpen')] + FUNNEL_JAW * c[i('mouthFunnel')]
-        return [
-            skin,
-            *self.eyes,
-            *self.mouth.meshes(
-                jaw, JAW_SHIFT * (c[i('jawLeft')] - c[i('jawRight')]), c[i('mouthFunnel')]
-            ),
-        ]
+# %% ../nbs/15_human.ipynb #1928bf60
+@patch
+def meshes(self: HumanAvatar, c):
+    "The 25 ARKit weights `c` -> [textured skin, two eyeballs, four mouth-interior parts]."
+    verts = self.base + (c @ self._dmat).reshape(-1, 3)
+    i = EXPRESSIONS.index
+    skin = Mesh(
+        verts.astype(np.float32),
+        self.faces,
+        uvs=self.uvs,
+        texture=self.texture,
+        ambient=0.72,
+        diffuse=0.38,
+    )
+    jaw = JAW_DEG * c[i('jawOpen')] + FUNNEL_JAW * c[i('mouthFunnel')]
+    return [
+        skin,
+        *self.eyes,
+        *self.mouth.meshes(
+            jaw, JAW_SHIFT * (c[i('jawLeft')] - c[i('jawRight')]), c[i('mouthFunnel')]
+        ),
+    ]
 
-    def _semantic(self, e):
-        return e.copy()
+# %% ../nbs/15_human.ipynb #d75c86d6
+@patch
+def _semantic(self: HumanAvatar, e):
+    return e.copy()
 
 # %% ../nbs/15_human.ipynb #7e498eb8
 JUDGED = (

@@ -24,8 +24,8 @@ from .animator_data import rig_report
 
 # %% auto #0
 __all__ = ['PUPPET_CONTROLS', 'held_rig_mae', 'ablation_row', 'ablation_configs', 'no_triplet_row', 'animator_ablations',
-           'PuppetAvatar', 'extend_decoder', 'finetune_new_avatar', 'new_avatar_figures', 'new_avatar_experiment',
-           'animator_experiments']
+           'PuppetAvatar', 'extend_decoder', 'row_and_head', 'finetune_new_avatar', 'new_avatar_figures',
+           'new_avatar_experiment', 'animator_experiments']
 
 # %% ../nbs/90_lab_animator.ipynb #42285457
 def held_rig_mae(enc, dec, avatars: list, av, held: Rows) -> float:
@@ -33,7 +33,7 @@ def held_rig_mae(enc, dec, avatars: list, av, held: Rows) -> float:
     pred = Animator(enc, dec, avatars).predict_features(held.F, av.name)
     return rig_report(pred, av.semantic(held.E), av.controls)['mae']
 
-
+# %% ../nbs/90_lab_animator.ipynb #9aeba7c7
 def ablation_row(enc, dec, avatars, held: Rows, minutes) -> dict:
     "{'mae': mean held-out rig error over `avatars`, 'per_avatar', 'minutes'} of one decoder."
     per = {av.name: held_rig_mae(enc, dec, avatars, av, held) for av in avatars}
@@ -43,7 +43,7 @@ def ablation_row(enc, dec, avatars, held: Rows, minutes) -> dict:
         'minutes': minutes,
     }
 
-
+# %% ../nbs/90_lab_animator.ipynb #5127f2c6
 def ablation_configs(cfg: AnimatorConfig) -> list[tuple[str, AnimatorConfig]]:
     "(name, config) of every decoder ablation: `cfg` with one thing changed."
     p = cfg.w_percept or AnimatorConfig().w_percept
@@ -60,7 +60,7 @@ def ablation_configs(cfg: AnimatorConfig) -> list[tuple[str, AnimatorConfig]]:
         ('sigmoid_head', dataclasses.replace(cfg, out='sigmoid')),
     ]
 
-
+# %% ../nbs/90_lab_animator.ipynb #2d0faa26
 def no_triplet_row(mae_path, encoder, renderers, avatars, rig: Rows, cfg, data_cfg, log) -> dict:
     """The decoder trained and measured on the MAE's features before triplet tuning: every row
     re-read by the raw encoder."""
@@ -81,7 +81,7 @@ def no_triplet_row(mae_path, encoder, renderers, avatars, rig: Rows, cfg, data_c
     )
     return ablation_row(raw, dec, avatars, held2, h['minutes'])
 
-
+# %% ../nbs/90_lab_animator.ipynb #a32c78fc
 def animator_ablations(
     encoder,
     renderers,
@@ -154,7 +154,24 @@ def extend_decoder(dec: RigDecoder, n_new: int) -> RigDecoder:
     new.load_state_dict(st, strict=True)
     return new
 
+# %% ../nbs/90_lab_animator.ipynb #74c08513
+def row_and_head(dec: RigDecoder, row: int) -> tuple[list, object]:
+    """Freeze `dec` but its head and embedding row `row` (a gradient hook masks the other rows):
+    (the optimiser's parameter groups, the hook to remove after training)."""
+    for p in dec.parameters():
+        p.requires_grad_(False)
+    dec.embed.weight.requires_grad_(True)
+    n = dec.embed.weight.shape[0]
+    hook = dec.embed.weight.register_hook(lambda g: g * (torch.arange(n) == row).float()[:, None])
+    for p in dec.head.parameters():
+        p.requires_grad_(True)
+    params = [
+        {'params': [dec.embed.weight], 'weight_decay': 0.0},
+        {'params': list(dec.head.parameters())},
+    ]
+    return params, hook
 
+# %% ../nbs/90_lab_animator.ipynb #3d4af9ed
 def finetune_new_avatar(
     dec: RigDecoder,
     encoder,
@@ -175,16 +192,7 @@ def finetune_new_avatar(
     new_rig = render_rows(encoder, [new_av], cfg.n_refs, None, posed=False, seed=cfg.seed)
     new_rig.k[:] = a
     both = cat_rows(rig, new_rig)
-    for p in new.parameters():
-        p.requires_grad_(False)
-    new.embed.weight.requires_grad_(True)
-    hook = new.embed.weight.register_hook(lambda g: g * (torch.arange(a + 1) == a).float()[:, None])
-    for p in new.head.parameters():
-        p.requires_grad_(True)
-    params = [
-        {'params': [new.embed.weight], 'weight_decay': 0.0},
-        {'params': list(new.head.parameters())},
-    ]
+    params, hook = row_and_head(new, a)
     dec, h = train_decoder(
         encoder,
         list(renderers) + [new_renderer],
@@ -215,7 +223,7 @@ def new_avatar_figures(anim, held, dec, avatars, new, minutes, steps, params) ->
         'trained_parameters': int(params),
     }
 
-
+# %% ../nbs/90_lab_animator.ipynb #66fa1ff1
 def new_avatar_experiment(
     anim: Animator,
     renderers,

@@ -42,7 +42,7 @@ def vmc_bundle(names, values) -> bytes:
     bundle.add_content(OscMessageBuilder('/VMC/Ext/Blend/Apply').build())
     return bundle.build().dgram
 
-
+# %% ../nbs/57_live.ipynb #172d5fa1
 def read_vmc(dgram: bytes) -> dict[str, float]:
     "The `{name: value}` blendshapes of one VMC datagram (a bundle or a lone message)."
     from pythonosc.osc_bundle import OscBundle
@@ -61,7 +61,7 @@ def read_vmc(dgram: bytes) -> dict[str, float]:
         if m.address == '/VMC/Ext/Blend/Val'
     }
 
-
+# %% ../nbs/57_live.ipynb #170a903a
 class VMCSender:
     "UDP sender of VMC blendshape bundles to `host:port`; the host is resolved once, here."
 
@@ -121,7 +121,7 @@ class Mailbox:
             self.closed = True
             self.cond.notify_all()
 
-
+# %% ../nbs/57_live.ipynb #1671b1b5
 class CameraThread(threading.Thread):
     """Reads `source` into a `Mailbox`: `(index, capture time, frame)`; paced at the source's frame
     rate when `realtime`, dropping frames the consumer had no time for (a camera is always live)."""
@@ -164,7 +164,7 @@ def latency_stats(ms) -> dict:
         'p95': round(float(np.percentile(a, 95)), 2)
     }
 
-
+# %% ../nbs/57_live.ipynb #b0b46fac
 def live_source(camera=None, video=None, max_frames=None) -> Source:
     "The camera index or the video file of `freeavatar live` (exactly one of them)."
     if (camera is None) == (video is None):
@@ -176,7 +176,7 @@ def live_source(camera=None, video=None, max_frames=None) -> Source:
         return src
     return open_source(int(camera), max_frames)
 
-
+# %% ../nbs/57_live.ipynb #78450eed
 def write_live(out: Path, avatar, rows: list, src: Source, stats: dict) -> dict:
     "`<avatar>.csv` (the frames sent) and `live.json` into `out`; the file paths."
     values = np.array([r[1] for r in rows], np.float32).reshape(len(rows), len(avatar.controls))
@@ -202,7 +202,7 @@ def frame_controls(animator, name: str, follow: FlowTracker, frame, source: str)
     feats, _ = read_faces(animator.encoder, crop, batch=1)
     return animator.predict_features(feats, name)[0]
 
-
+# %% ../nbs/57_live.ipynb #4929a0cf
 def stream(cap: CameraThread, follow, animator, av, sender, src: Source) -> tuple[list, object]:
     """Frames from `cap` → controls → packets, until the source ends or fails: (rows of `(frame,
     controls, confidence, latency ms)`, why it stopped: None, 'interrupted' or an InputError)."""
@@ -226,7 +226,7 @@ def stream(cap: CameraThread, follow, animator, av, sender, src: Source) -> tupl
         return rows, e
     return rows, None
 
-
+# %% ../nbs/57_live.ipynb #9fd4dec3
 def live_stats(src, av, sender, cap, follow, rows, wall: float, stopped) -> dict:
     "The summary of a live run (what `live.json` holds besides the per-frame lists)."
     return {
@@ -245,7 +245,7 @@ def live_stats(src, av, sender, cap, follow, rows, wall: float, stopped) -> dict
         'stopped': None if stopped is None else str(stopped),
     }
 
-
+# %% ../nbs/57_live.ipynb #12e91a44
 def live(
     source,
     out='out/live',
@@ -301,7 +301,7 @@ def add_live_args(p):
     p.add_argument('--max-frames', type=int, default=None)
     return p
 
-
+# %% ../nbs/57_live.ipynb #21ab4d86
 def cmd_live(args) -> int:
     "`freeavatar live`: 0 when the source ends or on Ctrl-C; 2 with one line on bad input."
     try:

@@ -14,6 +14,7 @@ from timm.layers import PatchEmbed
 from timm.models.vision_transformer import Block
 from .core import Config, InputError
 from .core import load_checkpoint, read_checkpoint, save_checkpoint
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MAEConfig', 'sincos_1d', 'sincos_2d', 'patchify', 'unpatchify', 'mask_plan',
@@ -49,51 +50,55 @@ class MAEConfig(Config):
     warmup: float = 0.1  # fraction of steps spent warming up
     seed: int = 0
 
-    @classmethod
-    def tiny(cls):
-        "The test preset: 64 px, a 2-block 64-wide encoder, conv stem (8, 16), 1 epoch of 16."
-        return cls(
-            img_size=64,
-            patch=16,
-            dim=64,
-            depth=2,
-            heads=2,
-            dec_dim=32,
-            dec_depth=1,
-            dec_heads=2,
-            epochs=1,
-            batch=16,
-            # the cpu preset's architecture, small
-            conv=(8, 16),
-        )
+# %% ../nbs/30_mae.ipynb #040b0f75
+@patch(cls_method=True)
+def tiny(cls: MAEConfig):
+    "The test preset: 64 px, a 2-block 64-wide encoder, conv stem (8, 16), 1 epoch of 16."
+    return cls(
+        img_size=64,
+        patch=16,
+        dim=64,
+        depth=2,
+        heads=2,
+        dec_dim=32,
+        dec_depth=1,
+        dec_heads=2,
+        epochs=1,
+        batch=16,
+        # the cpu preset's architecture, small
+        conv=(8, 16),
+    )
 
-    # the masked convolutional stem (measured below)
-    @classmethod
-    def cpu(cls):
-        "The 2-core CPU preset: the defaults with a masked conv stem (16, 32, 64), 4 blocks not 6."
-        return cls(conv=(16, 32, 64), depth=4)
+# %% ../nbs/30_mae.ipynb #d945040e
+# the masked convolutional stem (measured below)
+@patch(cls_method=True)
+def cpu(cls: MAEConfig):
+    "The 2-core CPU preset: the defaults with a masked conv stem (16, 32, 64), 4 blocks not 6."
+    return cls(conv=(16, 32, 64), depth=4)
 
-    @classmethod
-    def paper(cls):
-        "MAE's ViT-B/16: 224 px, 768 wide, 12 blocks, 512-wide 8-block decoder, 400 epochs of 256."
-        return cls(
-            img_size=224,
-            patch=16,
-            dim=768,
-            depth=12,
-            heads=12,
-            dec_dim=512,
-            dec_depth=8,
-            dec_heads=16,
-            epochs=400,
-            batch=256,
-            lr=1.5e-4,
-        )
+# %% ../nbs/30_mae.ipynb #a155970f
+@patch(cls_method=True)
+def paper(cls: MAEConfig):
+    "MAE's ViT-B/16: 224 px, 768 wide, 12 blocks, 512-wide 8-block decoder, 400 epochs of 256."
+    return cls(
+        img_size=224,
+        patch=16,
+        dim=768,
+        depth=12,
+        heads=12,
+        dec_dim=512,
+        dec_depth=8,
+        dec_heads=16,
+        epochs=400,
+        batch=256,
+        lr=1.5e-4,
+    )
 
-    @property
-    def grid(self) -> int:
-        "Patches per side: `img_size // patch`."
-        return self.img_size // self.patch
+# %% ../nbs/30_mae.ipynb #937d8cf5
+@patch(as_prop=True)
+def grid(self: MAEConfig) -> int:
+    "Patches per side: `img_size // patch`."
+    return self.img_size // self.patch
 
 # %% ../nbs/30_mae.ipynb #68a5517b
 def sincos_1d(dim: int, pos: np.ndarray) -> np.ndarray:
@@ -102,7 +107,7 @@ def sincos_1d(dim: int, pos: np.ndarray) -> np.ndarray:
     out = np.outer(pos.reshape(-1), omega)  # (M, dim/2)
     return np.concatenate([np.sin(out), np.cos(out)], 1)
 
-
+# %% ../nbs/30_mae.ipynb #e3f33281
 def sincos_2d(dim: int, grid: int) -> np.ndarray:
     "(grid*grid, dim) fixed position embedding, rows major."
     gy, gx = np.meshgrid(
@@ -118,7 +123,7 @@ def patchify(imgs: torch.Tensor, p: int) -> torch.Tensor:
     x = imgs.reshape(B, C, h, p, w, p)
     return torch.einsum('nchpwq->nhwpqc', x).reshape(B, h * w, p * p * C)
 
-
+# %% ../nbs/30_mae.ipynb #d0ef94d7
 def unpatchify(x: torch.Tensor, p: int, c: int = 3) -> torch.Tensor:
     "(B, L, p*p*3) -> (B, 3, H, W)"
     B, L, _ = x.shape
@@ -138,12 +143,12 @@ def mask_plan(B: int, L: int, ratio: float, generator: torch.Generator | None = 
     mask[:, :keep] = 0
     return ids_shuffle[:, :keep], torch.gather(mask, 1, ids_restore), ids_restore
 
-
+# %% ../nbs/30_mae.ipynb #d535f95b
 def keep_tokens(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
     "x (B, L, D) -> the tokens ids_keep names, in that order (B, L_keep, D)"
     return torch.gather(x, 1, ids_keep[..., None].expand(-1, -1, x.shape[-1]))
 
-
+# %% ../nbs/30_mae.ipynb #3a20373e
 def random_masking(x: torch.Tensor, ratio: float, generator: torch.Generator | None = None):
     "x (B, L, D) -> kept (B, L_keep, D), mask (B, L) 1 = removed, ids_restore (B, L)"
     ids_keep, mask, ids_restore = mask_plan(x.shape[0], x.shape[1], ratio, generator, x.device)
@@ -191,7 +196,7 @@ class ChannelNorm(nn.Module):
         "(B, C, H, W) -> the same shape, each pixel's C channels normalised"
         return self.ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
-
+# %% ../nbs/30_mae.ipynb #d7e754a3
 class MaskedConvStem(nn.Module):
     """Whole-image convolution stages, zeroed outside the kept patches after every layer, then each
     patch's cell -> one token."""
@@ -251,7 +256,7 @@ def to_input(images, size: int) -> torch.Tensor:
     m, s = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
     return (x - m) / s
 
-
+# %% ../nbs/30_mae.ipynb #1c01908c
 class ViTEncoder(nn.Module):
     """Patch embedding (linear, or one of the optional convolutional stems), fixed positions,
     transformer blocks, final norm."""
@@ -275,51 +280,41 @@ class ViTEncoder(nn.Module):
         )
         self.norm = nn.LayerNorm(c.dim)
 
-    def forward_features(self, x, mask_ratio: float = 0.0, generator=None):
-        "x (B, 3, S, S) -> tokens (B, L_keep, D), mask (B, L), ids_restore (B, L)"
-        # draw the plan first; each embedding then keeps (or only computes) the kept tokens
-        if mask_ratio > 0:
-            ids_keep, mask, ids = mask_plan(
-                len(x), self.pos_embed.shape[1], mask_ratio, generator, x.device
-            )
-            pos = keep_tokens(self.pos_embed.expand(len(x), -1, -1), ids_keep)
-            # each token sees its own patch: embed the kept cells only
-            if isinstance(self.patch_embed, ConvPatchEmbed):
-                cells = self.patch_embed.cells(x)
-                x = (
-                    self.patch_embed.embed_cells(
-                        keep_tokens(cells.flatten(2), ids_keep).view(len(x), -1, *cells.shape[2:])
-                    )
-                    + pos
+# %% ../nbs/30_mae.ipynb #b28fac6a
+@patch
+def forward_features(self: ViTEncoder, x, mask_ratio: float = 0.0, generator=None):
+    "x (B, 3, S, S) -> tokens (B, L_keep, D), mask (B, L), ids_restore (B, L)"
+    # draw the plan first; each embedding then keeps (or only computes) the kept tokens
+    if mask_ratio > 0:
+        ids_keep, mask, ids = mask_plan(
+            len(x), self.pos_embed.shape[1], mask_ratio, generator, x.device
+        )
+        pos = keep_tokens(self.pos_embed.expand(len(x), -1, -1), ids_keep)
+        # each token sees its own patch: embed the kept cells only
+        if isinstance(self.patch_embed, ConvPatchEmbed):
+            cells = self.patch_embed.cells(x)
+            x = (
+                self.patch_embed.embed_cells(
+                    keep_tokens(cells.flatten(2), ids_keep).view(len(x), -1, *cells.shape[2:])
                 )
-            # convolve with the removed patches zeroed, then keep
-            elif isinstance(self.patch_embed, MaskedConvStem):
-                x = keep_tokens(self.patch_embed(x, keep=1 - mask), ids_keep) + pos
-            else:
-                x = keep_tokens(self.patch_embed(x), ids_keep) + pos
+                + pos
+            )
+        # convolve with the removed patches zeroed, then keep
+        elif isinstance(self.patch_embed, MaskedConvStem):
+            x = keep_tokens(self.patch_embed(x, keep=1 - mask), ids_keep) + pos
         else:
-            x, mask, ids = self.patch_embed(x) + self.pos_embed, None, None
-        for b in self.blocks:
-            x = b(x)
-        return self.norm(x), mask, ids
+            x = keep_tokens(self.patch_embed(x), ids_keep) + pos
+    else:
+        x, mask, ids = self.patch_embed(x) + self.pos_embed, None, None
+    for b in self.blocks:
+        x = b(x)
+    return self.norm(x), mask, ids
 
 # %% ../nbs/30_mae.ipynb #27ab36c1
 class MAE(nn.Module):
     "Masked autoencoder: ViT encoder on the kept patches, light decoder, loss on the removed ones."
 
     KIND = 'mae'
-
-    def save(self, path, metrics=None, **extra):
-        "Write the model with its config (the `mae` checkpoint kind); `extra` adds training state."
-        return save_checkpoint(path, self, self.cfg, metrics, kind=self.KIND, **extra)
-
-    @classmethod
-    def load(cls, path, expect: MAEConfig | None = None) -> 'MAE':
-        "A saved MAE, strictly (files from before kinds count as MAEs)."
-        ck = read_checkpoint(path, cls.KIND, unkinded=cls.KIND)
-        model = cls(MAEConfig.from_dict(ck['config']))
-        load_checkpoint(path, model, expect)
-        return model
 
     def __init__(self, c: MAEConfig):
         super().__init__()
@@ -350,29 +345,50 @@ class MAE(nn.Module):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
 
-    def forward_decoder(self, x, ids_restore):
-        "kept tokens (B, L_keep, D) -> pixel predictions for every patch (B, L, p*p*3)"
-        x = self.decoder_embed(x)
-        B, K, D = x.shape
-        L = ids_restore.shape[1]
-        x = torch.cat([x, self.mask_token.expand(B, L - K, D)], 1)
-        # unshuffle
-        x = torch.gather(x, 1, ids_restore[..., None].expand(-1, -1, D)) + self.dec_pos_embed
-        for b in self.dec_blocks:
-            x = b(x)
-        return self.dec_pred(self.dec_norm(x))
+# %% ../nbs/30_mae.ipynb #78f92553
+@patch
+def save(self: MAE, path, metrics=None, **extra):
+    "Write the model with its config (the `mae` checkpoint kind); `extra` adds training state."
+    return save_checkpoint(path, self, self.cfg, metrics, kind=self.KIND, **extra)
 
-    def forward_loss(self, imgs, pred, mask):
-        "Mean squared error on the removed patches only (per-patch normalised targets if norm_pix)."
-        target = patchify(imgs, self.cfg.patch)
-        if self.cfg.norm_pix:
-            mu, var = target.mean(-1, keepdim=True), target.var(-1, keepdim=True)
-            target = (target - mu) / (var + 1e-6) ** 0.5
-        loss = ((pred - target) ** 2).mean(-1)  # (B, L)
-        return (loss * mask).sum() / mask.sum()
+# %% ../nbs/30_mae.ipynb #1d5ec0f1
+@patch(cls_method=True)
+def load(cls: MAE, path, expect: MAEConfig | None = None) -> 'MAE':
+    "A saved MAE, strictly (files from before kinds count as MAEs)."
+    ck = read_checkpoint(path, cls.KIND, unkinded=cls.KIND)
+    model = cls(MAEConfig.from_dict(ck['config']))
+    load_checkpoint(path, model, expect)
+    return model
 
-    def forward(self, imgs, generator=None):
-        "imgs (B, 3, S, S) -> loss, predictions (B, L, p*p*3), mask (B, L) 1 = removed"
-        x, mask, ids = self.encoder.forward_features(imgs, self.cfg.mask_ratio, generator)
-        pred = self.forward_decoder(x, ids)
-        return self.forward_loss(imgs, pred, mask), pred, mask
+# %% ../nbs/30_mae.ipynb #2d22e565
+@patch
+def forward_decoder(self: MAE, x, ids_restore):
+    "kept tokens (B, L_keep, D) -> pixel predictions for every patch (B, L, p*p*3)"
+    x = self.decoder_embed(x)
+    B, K, D = x.shape
+    L = ids_restore.shape[1]
+    x = torch.cat([x, self.mask_token.expand(B, L - K, D)], 1)
+    # unshuffle
+    x = torch.gather(x, 1, ids_restore[..., None].expand(-1, -1, D)) + self.dec_pos_embed
+    for b in self.dec_blocks:
+        x = b(x)
+    return self.dec_pred(self.dec_norm(x))
+
+# %% ../nbs/30_mae.ipynb #94af01c6
+@patch
+def forward_loss(self: MAE, imgs, pred, mask):
+    "Mean squared error on the removed patches only (per-patch normalised targets if norm_pix)."
+    target = patchify(imgs, self.cfg.patch)
+    if self.cfg.norm_pix:
+        mu, var = target.mean(-1, keepdim=True), target.var(-1, keepdim=True)
+        target = (target - mu) / (var + 1e-6) ** 0.5
+    loss = ((pred - target) ** 2).mean(-1)  # (B, L)
+    return (loss * mask).sum() / mask.sum()
+
+# %% ../nbs/30_mae.ipynb #3653d009
+@patch
+def forward(self: MAE, imgs, generator=None):
+    "imgs (B, 3, S, S) -> loss, predictions (B, L, p*p*3), mask (B, L) 1 = removed"
+    x, mask, ids = self.encoder.forward_features(imgs, self.cfg.mask_ratio, generator)
+    pred = self.forward_decoder(x, ids)
+    return self.forward_loss(imgs, pred, mask), pred, mask

@@ -25,8 +25,8 @@ from freeavatar.mae import (
 from .core import state_hash
 
 # %% auto #0
-__all__ = ['warmup_cosine', 'lr_at', 'dist_info', 'batch_indices', 'resume_mae', 'save_mae', 'mae_step', 'train_mae',
-           'reconstruct']
+__all__ = ['warmup_cosine', 'lr_at', 'dist_info', 'batch_indices', 'resume_mae', 'save_mae', 'mae_step', 'check_batch',
+           'train_mae', 'reconstruct']
 
 # %% ../nbs/31_mae_train.ipynb #d1a38107
 def warmup_cosine(step: int, total: int, peak: float, warmup: float) -> float:
@@ -38,12 +38,12 @@ def warmup_cosine(step: int, total: int, peak: float, warmup: float) -> float:
         else peak * 0.5 * (1 + math.cos(math.pi * (step - w) / max(1, total - w)))
     )
 
-
+# %% ../nbs/31_mae_train.ipynb #b3913594
 def lr_at(step: int, total: int, c: MAEConfig) -> float:
     "The learning rate at `step` of `total`: linear warm-up, then cosine decay."
     return warmup_cosine(step, total, c.lr, c.warmup)
 
-
+# %% ../nbs/31_mae_train.ipynb #9437204a
 def dist_info() -> tuple[int, int]:
     "(rank, world size); starts the gloo process group when launched by torchrun."
     if (
@@ -54,7 +54,7 @@ def dist_info() -> tuple[int, int]:
         dist.init_process_group('gloo')
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
-
+# %% ../nbs/31_mae_train.ipynb #9941c54f
 def batch_indices(n: int, step: int, per_rank: int, rank: int, world: int, seed: int) -> np.ndarray:
     """The images of `rank` at global `step`: epochs are seeded permutations, global batches are cut
     in rank slices."""
@@ -73,7 +73,7 @@ def resume_mae(path: Path, model: nn.Module, opt, c: MAEConfig, total: int, rank
         log(f"resumed {path} at step {ck['step']}/{total}")
     return ck['step'], ck['history']
 
-
+# %% ../nbs/31_mae_train.ipynb #c9f24a8c
 def save_mae(path: Path, model: nn.Module, opt, c: MAEConfig, step: int, hist: list):
     "Checkpoint the MAE with its optimiser and loss history at `step`."
     model.save(
@@ -84,7 +84,7 @@ def save_mae(path: Path, model: nn.Module, opt, c: MAEConfig, step: int, hist: l
         history=hist,
     )
 
-
+# %% ../nbs/31_mae_train.ipynb #2fc33597
 def mae_step(net, opt, X: torch.Tensor, step: int, total: int, c: MAEConfig, rank: int, world: int):
     "One optimiser step on this rank's share of global batch `step`: (loss, images seen)."
     idx = batch_indices(len(X), step, c.batch, rank, world, c.seed)
@@ -99,7 +99,15 @@ def mae_step(net, opt, X: torch.Tensor, step: int, total: int, c: MAEConfig, ran
     opt.step()
     return loss.item(), len(idx)
 
+# %% ../nbs/31_mae_train.ipynb #14af401d
+def check_batch(images: np.ndarray, c: MAEConfig, world: int = 1):
+    "InputError unless `images` fill one global batch (`c.batch` on each of `world` ranks)."
+    if len(images) < c.batch * world:
+        raise InputError(
+            'images', f"{len(images)} images are fewer than one global batch ({c.batch}x{world})"
+        )
 
+# %% ../nbs/31_mae_train.ipynb #c085f90f
 def train_mae(
     c: MAEConfig,
     images: np.ndarray,
@@ -109,20 +117,13 @@ def train_mae(
     ckpt_every: int = 200,
     log=print,
 ) -> tuple[MAE, list]:
-    """Pre-train an MAE on `uint8 (N, S, S, 3)` images; checkpoint to `out/mae.pt`. `stop_after`
-    simulates a kill."""
+    "Pre-train an MAE on uint8 (N, S, S, 3) `images` into `out/mae.pt` (`stop_after`: a kill)."
     rank, world = dist_info()
-    out = Path(out)
-    path = out / 'mae.pt'
-    if len(images) < c.batch * world:
-        raise InputError(
-            'images', f"{len(images)} images are fewer than one global batch ({c.batch}x{world})"
-        )
+    out, path = Path(out), Path(out) / 'mae.pt'
+    check_batch(images, c, world)
     set_seed(c.seed)
     model = MAE(c)
-    opt = torch.optim.AdamW(
-        model.parameters(), lr=c.lr, betas=(0.9, 0.95), weight_decay=c.weight_decay
-    )
+    opt = torch.optim.AdamW(model.parameters(), c.lr, (0.9, 0.95), weight_decay=c.weight_decay)
     total = c.epochs * max(1, len(images) // (c.batch * world))
     resuming = resume and path.exists()
     step, hist = resume_mae(path, model, opt, c, total, rank, log) if resuming else (0, [])
@@ -136,10 +137,8 @@ def train_mae(
         step += 1
         seen += n * world
         if rank == 0 and (step % max(1, total // 10) == 0 or step == total):
-            log(
-                f"mae step {step}/{total} loss {np.mean(hist[-20:]):.4f} "
-                f"({seen / (time.time() - t0):.0f} img/s)"
-            )
+            rate = seen / (time.time() - t0)
+            log(f"mae step {step}/{total} loss {np.mean(hist[-20:]):.4f} ({rate:.0f} img/s)")
         if rank == 0 and (step % ckpt_every == 0 or step == total or step == stop_after):
             save_mae(path, model, opt, c, step, hist)
         if step == stop_after:

@@ -69,7 +69,7 @@ def get_key(d: dict, key: str):
         d = d[part]
     return d
 
-
+# %% ../nbs/60_measures.ipynb #95d4d8a4
 def no_nans(d, reasons: dict, path: str = ''):
     "Replace NaN/inf floats by None (strict JSON), each with a reason under its dotted path."
     if isinstance(d, dict):
@@ -81,7 +81,7 @@ def no_nans(d, reasons: dict, path: str = ''):
         return None
     return d
 
-
+# %% ../nbs/60_measures.ipynb #fa6ca590
 def check_keys(res: dict) -> list[str]:
     """Keys of BENCH_KEYS that are missing, or hold neither a number nor a null explained under
     `reasons`."""
@@ -130,7 +130,7 @@ def manifest_of(weights) -> dict:
         )
     return json.loads(p.read_text())
 
-
+# %% ../nbs/60_measures.ipynb #8fc83aee
 def machine_info() -> dict:
     "CPU count, torch and MediaPipe versions, threads, Python and platform of this run."
     import torch
@@ -145,7 +145,7 @@ def machine_info() -> dict:
         'platform': platform.platform(),
     }
 
-
+# %% ../nbs/60_measures.ipynb #e86d4fc1
 def expression_section(weights, man: dict, reasons: dict) -> dict:
     "Held-out triplet accuracy of the shipped encoder, by source and type, and its ablations."
     b = bench_expression(Path(weights) / 'expression.pt')
@@ -193,7 +193,7 @@ def neutral_frames(E: np.ndarray, share: float = 0.25) -> np.ndarray:
     peak = E[:, cols].max(1)  # (N,)
     return peak <= np.quantile(peak, share)
 
-
+# %% ../nbs/60_measures.ipynb #f7aa120e
 def auto_neutral_controls(anim, real, ours: np.ndarray, clips: np.ndarray) -> np.ndarray:
     """`ours (N, 25)` calibrated clip by clip as `retarget --neutral auto` would: each clip's frame
     nearest the human's neutral render is subtracted, and the result clipped at 0."""
@@ -205,7 +205,7 @@ def auto_neutral_controls(anim, real, ours: np.ndarray, clips: np.ndarray) -> np
         out[m] = calibrate(ours[m], ours[m][k])
     return out
 
-
+# %% ../nbs/60_measures.ipynb #9a4e138f
 def brow_smile_r(ours: np.ndarray, theirs: np.ndarray, hc: list, clips: np.ndarray) -> dict:
     """Per clip, r of browInnerUp (ours, and MediaPipe's) with MediaPipe's mouthSmileLeft: the sign
     says whether a smile raises or lowers the inner brows in each reading."""
@@ -220,7 +220,7 @@ def brow_smile_r(ours: np.ndarray, theirs: np.ndarray, hc: list, clips: np.ndarr
         out[Path(clip).stem] = {k: (round(v, 3) if np.isfinite(v) else None) for k, v in r.items()}
     return out
 
-
+# %% ../nbs/60_measures.ipynb #ad318635
 def real_agreement(anim, real, clips: np.ndarray) -> dict:
     """The human's key channels against MediaPipe on every held-out real clip (r); its bias (ours
     minus MediaPipe, every control) over the most neutral frames of them all, raw and as
@@ -258,7 +258,7 @@ def real_agreement(anim, real, clips: np.ndarray) -> dict:
         'brow_smile_r': brow_smile_r(ours, theirs, hc, clips),
     }
 
-
+# %% ../nbs/60_measures.ipynb #05e1faa6
 def heldout_rows(anim, man: dict, n: int | None = None) -> tuple:
     """(`n` held-out actors with their crops, held-out real frames, {avatar: constant controls})
     for the preset the manifest names, read by the shipped encoder."""
@@ -269,7 +269,7 @@ def heldout_rows(anim, man: dict, n: int | None = None) -> tuple:
     recorded = man['metrics'].get('constant_controls') or {}
     return held, real, {k: np.array(v, np.float32) for k, v in recorded.items()}
 
-
+# %% ../nbs/60_measures.ipynb #3a9218f7
 def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = None) -> dict:
     "Rig error on held-out actors against the landmark and constant baselines, and real-clip r."
     held, real, const = heldout_rows(anim, man, n_heldout)
@@ -297,7 +297,7 @@ def retarget_section(anim, man: dict, reasons: dict, n_heldout: int | None = Non
     out['ablations'] = animator_ablation_rows(man, reasons)
     return out
 
-
+# %% ../nbs/60_measures.ipynb #72001c2f
 ANIMATOR_ABLATIONS = (
     'rig_loss_only',
     'separate_decoders',
@@ -339,7 +339,7 @@ EXPRESSION_TARGETS = {
     )
 }
 
-
+# %% ../nbs/60_measures.ipynb #91e1e528
 def bench_expression(path, n: int | None = None, pool: int | None = None) -> dict:
     """A trained ExpressionEncoder on held-out triplets: accuracy per source and type, targets,
     stored figures, speed. `n` triplets per source from `pool` held-out faces: by default the sets

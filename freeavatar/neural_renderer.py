@@ -12,6 +12,7 @@ import torch.nn as nn
 from .core import Config, InputError, CheckpointError, save_checkpoint, read_checkpoint
 from .core import load_checkpoint
 from .rigs import Avatar
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['RendererConfig', 'NeuralRenderer', 'region_weights', 'weighted_l1']
@@ -56,7 +57,7 @@ class RendererConfig(Config):
             batch=64,
         )
 
-
+# %% ../nbs/40_neural_renderer.ipynb #a6f0af9e
 def _stage(a: int, b: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Upsample(scale_factor=2, mode='nearest'),
@@ -65,7 +66,7 @@ def _stage(a: int, b: int) -> nn.Sequential:
         nn.LeakyReLU(0.2),
     )
 
-
+# %% ../nbs/40_neural_renderer.ipynb #4961badf
 class NeuralRenderer(nn.Module):
     "controls (B, n) in [0, 1] -> image (B, 3, size, size) in [0, 1]."
 
@@ -104,21 +105,22 @@ class NeuralRenderer(nn.Module):
             history=self.history,
         )
 
-    @classmethod
-    def load(cls, path, av: Avatar) -> 'NeuralRenderer':
-        "Load a renderer checkpoint; CheckpointError if it renders another avatar or rig."
-        ck = read_checkpoint(path, cls.KIND)
-        if ck['avatar'] != av.name or ck['controls'] != list(av.controls):
-            raise CheckpointError(
-                path,
-                f"renders {ck['avatar']!r} with controls {ck['controls']}, not {av.name!r} with "
-                f"{list(av.controls)}",
-            )
-        cfg = RendererConfig.from_dict(ck['config'])
-        model = cls(len(av.controls), cfg)
-        load_checkpoint(path, model, cfg)
-        model.metrics, model.history = ck.get('metrics', {}), ck.get('history', [])
-        return model.eval()
+# %% ../nbs/40_neural_renderer.ipynb #ab726040
+@patch(cls_method=True)
+def load(cls: NeuralRenderer, path, av: Avatar) -> 'NeuralRenderer':
+    "Load a renderer checkpoint; CheckpointError if it renders another avatar or rig."
+    ck = read_checkpoint(path, cls.KIND)
+    if ck['avatar'] != av.name or ck['controls'] != list(av.controls):
+        raise CheckpointError(
+            path,
+            f"renders {ck['avatar']!r} with controls {ck['controls']}, not {av.name!r} with "
+            f"{list(av.controls)}",
+        )
+    cfg = RendererConfig.from_dict(ck['config'])
+    model = cls(len(av.controls), cfg)
+    load_checkpoint(path, model, cfg)
+    model.metrics, model.history = ck.get('metrics', {}), ck.get('history', [])
+    return model.eval()
 
 # %% ../nbs/40_neural_renderer.ipynb #5b8450b9
 def region_weights(avatar: Avatar, size: int, extra: float) -> torch.Tensor:
@@ -128,7 +130,7 @@ def region_weights(avatar: Avatar, size: int, extra: float) -> torch.Tensor:
         w[..., y0:y1, x0:x1] = 1 + extra
     return w / w.mean()
 
-
+# %% ../nbs/40_neural_renderer.ipynb #ed4ec55f
 def weighted_l1(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     "Mean of |pred - target| weighted by `w` (the eye and mouth boxes weigh more)."
     return ((pred - target).abs() * w).mean()

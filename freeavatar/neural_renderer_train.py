@@ -84,12 +84,12 @@ def to_target(images: np.ndarray, size: int) -> torch.Tensor:
     x = torch.as_tensor(images).permute(0, 3, 1, 2).float() / 255
     return x if x.shape[-1] == size else F.interpolate(x, size=(size, size), mode='area')
 
-
+# %% ../nbs/41_neural_renderer_train.ipynb #576c2286
 def psnr(pred: torch.Tensor, target: torch.Tensor) -> float:
     "Peak signal-to-noise ratio (dB) of images in [0, 1]."
     return float(10 * torch.log10(1 / F.mse_loss(pred, target).clamp_min(1e-10)))
 
-
+# %% ../nbs/41_neural_renderer_train.ipynb #8d096112
 def train_renderer(avatar: Avatar | str, cfg: RendererConfig, ref_size: int = 112, log=print):
     """Train a renderer for `avatar` on its reference renders; returns (renderer, metrics on
     held-out controls)."""
@@ -120,7 +120,7 @@ def train_renderer(avatar: Avatar | str, cfg: RendererConfig, ref_size: int = 11
     m['minutes'] = round((time.time() - t0) / 60, 2)
     return model, m
 
-
+# %% ../nbs/41_neural_renderer_train.ipynb #2543ca3c
 @torch.no_grad()
 def evaluate_renderer(
     model: NeuralRenderer, av: Avatar, cfg: RendererConfig, ref_size: int = 112

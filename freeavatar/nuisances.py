@@ -26,7 +26,7 @@ def _natural_patches() -> list[np.ndarray]:
     ims += list(VideoReader(fetch('WolfgangLanger_Pexels.mp4'), step=60))
     return ims
 
-
+# %% ../nbs/21_nuisances.ipynb #92991389
 def natural_background(rng, size, strength: float = 1.0) -> np.ndarray:
     """`float32 (size, size, 3)` in [0, 1]: a flat colour, a gradient or a patch of a natural
     photo (more often at higher `strength`)."""
@@ -47,7 +47,7 @@ def natural_background(rng, size, strength: float = 1.0) -> np.ndarray:
     y, x = rng.integers(0, H - s + 1), rng.integers(0, W - s + 1)
     return cv2.resize(im[y : y + s, x : x + s], (size, size)).astype(np.float32) / 255
 
-
+# %% ../nbs/21_nuisances.ipynb #6374c3f2
 def _occlude(img, rng, eyes_xy):
     kind = rng.integers(3)
     S = img.shape[0]
@@ -82,7 +82,7 @@ def _occlude(img, rng, eyes_xy):
         )
     return img
 
-
+# %% ../nbs/21_nuisances.ipynb #2065e9bf
 def photo_nuisances(img, xy: np.ndarray, rng, k: float) -> tuple[np.ndarray, int]:
     "Colour cast and (sometimes) an occluder over an eye of the render: (image, flags)."
     img = np.clip(img.astype(np.float32) * (1 + rng.uniform(-0.15, 0.15, 3) * k), 0, 255).astype(
@@ -93,7 +93,7 @@ def photo_nuisances(img, xy: np.ndarray, rng, k: float) -> tuple[np.ndarray, int
     eyes_xy = np.stack([xy[[33, 133]].mean(0), xy[[362, 263]].mean(0)])
     return _occlude(np.ascontiguousarray(img), rng, eyes_xy), FLAG_OCCLUDED
 
-
+# %% ../nbs/21_nuisances.ipynb #c7a8b4a5
 def jittered(M: np.ndarray, rng, k: float, size: int) -> np.ndarray:
     "The crop transform `M` (2, 3) turned, scaled and shifted a little, as a face tracker would."
     a, s = math.radians(rng.uniform(-5, 5) * k), 1 + rng.uniform(-0.05, 0.05) * k
@@ -102,7 +102,7 @@ def jittered(M: np.ndarray, rng, k: float, size: int) -> np.ndarray:
     shift = J @ (M[:, 2] - c) + c + rng.uniform(-0.04, 0.04, 2) * k * size
     return np.hstack([J @ M[:, :2], shift[:, None]]).astype(np.float32)
 
-
+# %% ../nbs/21_nuisances.ipynb #f1b7065c
 def camera_nuisances(crop, rng, k: float) -> tuple[np.ndarray, int]:
     "Blur, sensor noise and JPEG, each by chance at strength `k`: (crop, flags)."
     flags = 0

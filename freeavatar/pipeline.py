@@ -38,7 +38,7 @@ def neutral_embedding(encoder, size: int | None = None) -> np.ndarray:
     size = size or encoder.cfg.img_size
     return encoder.embed(get_avatar('human').render(None, size=size)[None])[0]
 
-
+# %% ../nbs/52_pipeline.ipynb #e85813b5
 def auto_neutral(Z: np.ndarray, found: np.ndarray, z_neutral: np.ndarray) -> int:
     """The frame (with a face) whose embedding is nearest the human avatar's neutral render: largest
     cosine."""
@@ -47,7 +47,7 @@ def auto_neutral(Z: np.ndarray, found: np.ndarray, z_neutral: np.ndarray) -> int
     sim = np.where(found, Z @ z_neutral, -np.inf)
     return int(sim.argmax())
 
-
+# %% ../nbs/52_pipeline.ipynb #c6e2cc9f
 def parse_neutral(neutral):
     """None, 'auto' or a frame index >= 0 (an int or a string of digits); anything else is an
     InputError."""
@@ -59,7 +59,7 @@ def parse_neutral(neutral):
         return int(neutral)
     raise InputError('--neutral', f"expected a frame index >= 0 or 'auto', got {neutral!r}")
 
-
+# %% ../nbs/52_pipeline.ipynb #4494da2c
 def calibrate(values: np.ndarray, offset: np.ndarray) -> np.ndarray:
     "Subtract the actor's resting `offset` `(n,)` from every frame, per control, clipped to [0, 1]."
     return np.clip(np.asarray(values, np.float32) - np.asarray(offset, np.float32), 0, 1)
@@ -103,12 +103,12 @@ def torch_threads(n: int):
     finally:
         torch.set_num_threads(before)
 
-
+# %% ../nbs/52_pipeline.ipynb #b5f3f25a
 def encoder_threads() -> int:
     "torch threads for the encoder while a tracking thread has a core of its own: cores - 1 (≥ 1)."
     return min(torch.get_num_threads(), max(1, (os.cpu_count() or 2) - 1))
 
-
+# %% ../nbs/52_pipeline.ipynb #e8e5e986
 def next_chunk(frames, batch, follow, size, face, track_size, times, name) -> Tracked | None:
     "The next `batch` frames of the `frames` iterator, decoded and tracked (None at the end)."
     t0 = time.perf_counter()
@@ -116,7 +116,7 @@ def next_chunk(frames, batch, follow, size, face, track_size, times, name) -> Tr
     times['decode'] += time.perf_counter() - t0
     return track_frames(follow, chunk, size, face, track_size, times, name) if chunk else None
 
-
+# %% ../nbs/52_pipeline.ipynb #a4cd5844
 def read_chunk(animator, tr: Tracked, avatars, batch: int, times: dict) -> tuple:
     """A tracked chunk's embeddings (n, D) and every avatar's controls {avatar: (n, n_k)}, timing
     `encode` and `animate`."""
@@ -128,7 +128,7 @@ def read_chunk(animator, tr: Tracked, avatars, batch: int, times: dict) -> tuple
     times['animate'] += time.perf_counter() - t1
     return Z_, controls
 
-
+# %% ../nbs/52_pipeline.ipynb #53907bc2
 def curves_of(source, parts: dict, raw: dict, keep_crops, times, every, n_threads) -> Curves:
     "The chunks' parts, concatenated into `Curves`; controls of frames without a face filled."
     if not parts['found']:
@@ -149,7 +149,7 @@ def curves_of(source, parts: dict, raw: dict, keep_crops, times, every, n_thread
         n_threads,
     )
 
-
+# %% ../nbs/52_pipeline.ipynb #91265028
 def keep_chunk(parts: dict, raw: dict, tr, Z_, controls: dict, keep_crops: bool):
     "Append one chunk's tracking, embeddings `Z_` and per-avatar `controls` to the clip's lists."
     for a in raw:
@@ -162,7 +162,7 @@ def keep_chunk(parts: dict, raw: dict, tr, Z_, controls: dict, keep_crops: bool)
     if keep_crops:
         parts['crops'].append(tr.crops)
 
-
+# %% ../nbs/52_pipeline.ipynb #25fd27cf
 def run_pipeline(
     source: Source,
     animator,
@@ -232,7 +232,7 @@ def check_formats(formats) -> tuple[str, ...]:
         )
     return f
 
-
+# %% ../nbs/52_pipeline.ipynb #adf33194
 def check_avatars(avatars, animator) -> list[str]:
     """Avatar names (list or comma string; None = every avatar the animator drives), each one it
     knows."""
@@ -251,7 +251,7 @@ def check_avatars(avatars, animator) -> list[str]:
         animator.index(a)
     return list(dict.fromkeys(names))
 
-
+# %% ../nbs/52_pipeline.ipynb #a94f5f76
 def writable_dir(out) -> Path:
     """Create `out` if needed and a private temporary folder inside it; an InputError now if it
     cannot be written."""

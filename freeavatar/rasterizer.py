@@ -30,7 +30,7 @@ def rotation(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> np.ndar
     Rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
     return (Ry @ Rx @ Rz).astype(np.float32)
 
-
+# %% ../nbs/10_rasterizer.ipynb #633b97c6
 @dataclass
 class Camera:
     "Pinhole camera framing `extent` world units at the pivot from `distance`."
@@ -53,7 +53,7 @@ class Camera:
         xy[:, 1] = size / 2 - f * p[:, 1] / depth
         return xy, depth.astype(np.float32)
 
-
+# %% ../nbs/10_rasterizer.ipynb #146c43b8
 def rot_x(deg):
     "3x3 rotation about x by `deg` degrees."
     a = math.radians(deg)
@@ -135,7 +135,7 @@ def vertex_normals(verts, faces):
             n[i] /= length
     return n
 
-
+# %% ../nbs/10_rasterizer.ipynb #fd628836
 LIGHT = np.array([-0.35, 0.45, 0.82], np.float32) / np.linalg.norm([-0.35, 0.45, 0.82])
 
 
@@ -168,7 +168,7 @@ def _background(bg, size) -> np.ndarray:
         return bg.astype(np.float32) / (255 if bg.dtype == np.uint8 else 1)
     return np.broadcast_to(np.asarray(bg, np.float32).reshape(1, 1, 3), (size, size, 3)).copy()
 
-
+# %% ../nbs/10_rasterizer.ipynb #7878fbe9
 @dataclass
 class Scene:
     "Every mesh of a render in one set of arrays, as the rasterizer reads them."
@@ -181,7 +181,7 @@ class Scene:
     part: np.ndarray  # (F,) uint8 part id
     texture: np.ndarray  # (H, W, 3) float32, the scene's one texture (a 2x2 stand-in if none)
 
-
+# %% ../nbs/10_rasterizer.ipynb #c5c9015b
 def scene_of(meshes: list[Mesh]) -> Scene:
     "The meshes concatenated into one `Scene`; more than one texture is an InputError."
     texs = {id(m.texture): m.texture for m in meshes if m.texture is not None}
@@ -206,7 +206,7 @@ def scene_of(meshes: list[Mesh]) -> Scene:
         texture=next(iter(texs.values())) if texs else np.zeros((2, 2, 3), np.float32),
     )
 
-
+# %% ../nbs/10_rasterizer.ipynb #3261b900
 def render_meshes(
     meshes: list[Mesh],
     camera: Camera,

@@ -10,15 +10,16 @@ from .core import InputError, atomic_write
 from .measures import AVATAR_KEYS, TARGETS
 
 # %% auto #0
-__all__ = ['START', 'END', 'rig_row', 'worst', 'at_least', 'at_most', 'accuracy_rows', 'speed_rows', 'results_table',
-           'update_readme', 'plot_triplets', 'plot_rig_error', 'plot_real_r', 'plot_speed', 'plot_curves',
-           'report_figures', 'report_markdown', 'report']
+__all__ = ['START', 'END', 'PARTS', 'TIMES_START', 'TIMES_END', 'rig_row', 'worst', 'at_least', 'at_most', 'real_rows',
+           'accuracy_rows', 'speed_rows', 'results_table', 'replace_block', 'update_readme', 'course_times_table',
+           'plot_triplets', 'plot_rig_error', 'plot_real_r', 'plot_speed', 'plot_curves', 'report_figures',
+           'report_markdown', 'report']
 
 # %% ../nbs/63_report.ipynb #f3a8db9e
 def _f(v, nd=3):
     return 'n/a' if v is None else f"{v:.{nd}f}"
 
-
+# %% ../nbs/63_report.ipynb #86334faa
 def rig_row(r: dict, a: str) -> tuple:
     "The results row of avatar `a`'s rig error against its target and its baselines."
     ours, base = r['rig_mae'].get(a), r['baseline_rig_mae'].get(a)
@@ -32,7 +33,7 @@ def rig_row(r: dict, a: str) -> tuple:
         ok = ok and const is not None and ours <= share * const
     return (f"rig error, {a} (held-out actors)", _f(ours), target, 'yes' if ok else 'no')
 
-
+# %% ../nbs/63_report.ipynb #d14494ed
 def worst(values: dict | None) -> float | None:
     "The smallest of `values`; None when there are none or one is missing (a dead channel fails)."
     vals = list((values or {}).values())
@@ -40,30 +41,22 @@ def worst(values: dict | None) -> float | None:
         return None
     return min(vals)
 
-
+# %% ../nbs/63_report.ipynb #f16e7c67
 def at_least(label: str, v, goal, nd: int = 3, shown: str | None = None, each: str = '') -> tuple:
     "A results row met when `v` >= `goal` (a missing `v` is not met)."
     ok = v is not None and v >= goal
     return (label, shown or _f(v, nd), f"≥ {goal}{each}", 'yes' if ok else 'no')
 
-
+# %% ../nbs/63_report.ipynb #18756225
 def at_most(label: str, v, goal, nd: int = 3, shown: str | None = None) -> tuple:
     "A results row met when `v` <= `goal` (a missing `v` is not met)."
     ok = v is not None and v <= goal
     return (label, shown or _f(v, nd), f"≤ {goal}", 'yes' if ok else 'no')
 
-
-def accuracy_rows(r: dict, e: dict) -> list[tuple]:
-    "Rows of what the avatars show: rig error, readable channels, real clips, triplets."
-    n_read = r.get('readable_human_channels')
-    rows = [rig_row(r, a) for a in AVATAR_KEYS]
-    rows += [
-        at_least(
-            f"human channels at r ≥ {TARGETS['readable_r']} (held-out actors)",
-            n_read,
-            TARGETS['readable_channels'],
-            shown=f"{n_read} of 25" if n_read is not None else 'n/a',
-        ),
+# %% ../nbs/63_report.ipynb #72d858ad
+def real_rows(r: dict) -> list[tuple]:
+    "Rows of the real clips: agreement with MediaPipe (pooled, worst clip), the resting-face bias."
+    return [
         at_least(
             "real clips: r vs MediaPipe, worst of 8 channels",
             worst(r['real_r']),
@@ -91,11 +84,26 @@ def accuracy_rows(r: dict, e: dict) -> list[tuple]:
             2,
         ),
     ]
+
+# %% ../nbs/63_report.ipynb #ba50f1d3
+def accuracy_rows(r: dict, e: dict) -> list[tuple]:
+    "Rows of what the avatars show: rig error, readable channels, real clips, triplets."
+    n_read = r.get('readable_human_channels')
+    rows = [rig_row(r, a) for a in AVATAR_KEYS]
+    rows.append(
+        at_least(
+            f"human channels at r ≥ {TARGETS['readable_r']} (held-out actors)",
+            n_read,
+            TARGETS['readable_channels'],
+            shown=f"{n_read} of 25" if n_read is not None else 'n/a',
+        )
+    )
+    rows += real_rows(r)
     for k, goal in TARGETS['triplet_acc'].items():
         rows.append(at_least(f"triplet accuracy, {k.replace('_', ' ')}", e['triplet_acc'][k], goal))
     return rows
 
-
+# %% ../nbs/63_report.ipynb #3074bf61
 def speed_rows(res: dict) -> list[tuple]:
     "Rows of time: jitter and lag, frames/s, tracking between detections, live latency."
     t, s = res['temporal'], res['speed']
@@ -134,7 +142,7 @@ def speed_rows(res: dict) -> list[tuple]:
         ("MediaPipe tracker (ms/frame)", _f(s['mediapipe_ms_per_frame'], 1), '', ''),
     ]
 
-
+# %% ../nbs/63_report.ipynb #b81c81c4
 def results_table(res: dict) -> str:
     "Markdown table of the headline figures against their targets (what the README shows)."
     rows = accuracy_rows(res['retarget'], res['expression']) + speed_rows(res)
@@ -149,26 +157,63 @@ def results_table(res: dict) -> str:
     head = "| measure | ours | target | met |\n|---|---|---|---|\n"
     return head + '\n'.join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows) + '\n'
 
-
+# %% ../nbs/63_report.ipynb #0226b6eb
 START, END = '<!-- results:start -->', '<!-- results:end -->'
 
 
+def replace_block(readme, start: str, end: str, body: str) -> str:
+    """Replace what lies between the markers `start` and `end` in the file `readme` with `body`;
+    returns the new text (written atomically)."""
+    readme = Path(readme)
+    text = readme.read_text()
+    if start not in text or end not in text:
+        raise InputError(readme, f"has no {start} ... {end} block")
+    new = text[: text.index(start)] + f"{start}\n{body}{end}" + text[text.index(end) + len(end) :]
+    atomic_write(readme, lambda p: p.write_text(new))
+    return new
+
+# %% ../nbs/63_report.ipynb #ce8c4fd4
 def update_readme(readme, res: dict, source: str = 'data/results/bench.json') -> str:
     """Replace the README's results block with the table of `res`; returns the new text (written
     atomically)."""
-    readme = Path(readme)
-    text = readme.read_text()
-    if START not in text or END not in text:
-        raise InputError(readme, f"has no {START} ... {END} block")
     machine = res['machine']
     stamp = (
         f"_Generated by `make results` from `{source}` ({machine['cpu_count']} CPUs, "
         f"torch {machine['torch']}, {res['seconds']:.0f} s)._"
     )
-    block = f"{START}\n{stamp}\n\n{results_table(res)}{END}"
-    new = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    atomic_write(readme, lambda p: p.write_text(new))
-    return new
+    return replace_block(readme, START, END, f"{stamp}\n\n{results_table(res)}")
+
+# %% ../nbs/63_report.ipynb #acae54e37e7d407bbb7b55eff062a284
+# the course's parts, by the first digit of a notebook's number
+PARTS = {
+    '0': 'foundations',
+    '1': 'faces and avatars',
+    '2': 'data',
+    '3': 'the expression model',
+    '4': 'the animator',
+    '5': 'the tool',
+    '6': 'measures',
+    '7': 'command line',
+    '9': 'lab',
+}
+TIMES_START, TIMES_END = '<!-- times:start -->', '<!-- times:end -->'
+
+
+def course_times_table(times: dict) -> str:
+    "Markdown table of the course's run time by part, from `course_times.json`."
+    parts = {}
+    for nb, s in sorted(times['notebooks'].items()):
+        name = PARTS.get(nb[0], 'index')
+        n, t = parts.get(name, (0, 0.0))
+        parts[name] = (n + 1, t + s)
+    rows = ''.join(f"| {p} | {n} | {t / 60:.1f} |\n" for p, (n, t) in parts.items())
+    total = sum(times['notebooks'].values()) / 60
+    return (
+        f"Every notebook run top to bottom in a fresh kernel, slow cells off, data cache built "
+        f"({times['cpus']} CPUs, {times['date']}; `tools/run_notebooks.py --times`):\n\n"
+        f"| part | notebooks | minutes |\n|---|---|---|\n{rows}"
+        f"| all | {len(times['notebooks'])} | {total:.1f} |\n"
+    )
 
 # %% ../nbs/63_report.ipynb #f34d2b60
 def _bar(ax, labels, series: dict, title, ylabel):
@@ -182,7 +227,7 @@ def _bar(ax, labels, series: dict, title, ylabel):
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
 
-
+# %% ../nbs/63_report.ipynb #3b65a515
 def plot_triplets(ax, expression: dict):
     "Held-out triplet accuracy per set against its target; chance (1/3) dotted."
     sets = list(expression['triplet_acc'])
@@ -193,7 +238,7 @@ def plot_triplets(ax, expression: dict):
     _bar(ax, sets, series, 'triplet accuracy (held out)', 'accuracy')
     ax.axhline(1 / 3, ls=':', c='k')
 
-
+# %% ../nbs/63_report.ipynb #506320ee
 def plot_rig_error(ax, retarget: dict):
     "Rig error per avatar: ours, the landmark baseline, the target."
     series = {
@@ -203,7 +248,7 @@ def plot_rig_error(ax, retarget: dict):
     }
     _bar(ax, list(AVATAR_KEYS), series, 'rig error on held-out actors', 'mean |error|')
 
-
+# %% ../nbs/63_report.ipynb #53c57412
 def plot_real_r(ax, retarget: dict):
     "Pooled r of the human avatar against MediaPipe on the held-out clips; the 0.6 target dashed."
     channels = list(retarget['real_r'])
@@ -211,7 +256,7 @@ def plot_real_r(ax, retarget: dict):
     _bar(ax, channels, series, 'held-out real clips', 'Pearson r')
     ax.axhline(0.6, ls='--', c='k')
 
-
+# %% ../nbs/63_report.ipynb #616cafe9
 def plot_speed(ax, speed: dict):
     "Milliseconds a frame per step of the pipeline."
     ms = speed['ms_per_frame']
@@ -219,7 +264,7 @@ def plot_speed(ax, speed: dict):
     ax.set_xlabel('ms / frame')
     ax.set_title(f"speed: {speed['fps_end_to_end']:.1f} frames/s end to end")
 
-
+# %% ../nbs/63_report.ipynb #f7954ead
 def plot_curves(ax, curves: dict):
     "The demo clip's raw and smoothed curves of a few controls."
     for name, (raw, smooth) in curves.items():
@@ -229,7 +274,7 @@ def plot_curves(ax, curves: dict):
     ax.legend(fontsize=7)
     ax.set_title('demo clip: raw vs smoothed')
 
-
+# %% ../nbs/63_report.ipynb #4e58e567
 def report_figures(res: dict, out: Path, curves: dict | None = None) -> list[str]:
     "Write the report's PNGs into `out`; their file names, in order."
     import matplotlib
@@ -253,7 +298,7 @@ def report_figures(res: dict, out: Path, curves: dict | None = None) -> list[str
         plt.close(fig)
     return [name for name, *_ in plots]
 
-
+# %% ../nbs/63_report.ipynb #5789d7be
 def report_markdown(res: dict, figures: list[str]) -> str:
     "The report's text: the results table, the figures, what was not measured, per-control r."
     md = [
@@ -273,7 +318,7 @@ def report_markdown(res: dict, figures: list[str]) -> str:
     md.append(f"\n## Per-control r on held-out actors\n\n{rows}\n")
     return ''.join(md)
 
-
+# %% ../nbs/63_report.ipynb #79eb9097
 def report(res: dict, out, curves: dict | None = None) -> Path:
     """`out/bench.md` with the tables and PNG plots: triplet accuracy, rig error vs baseline,
     real-clip r, speed, curves."""

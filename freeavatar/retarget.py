@@ -68,7 +68,7 @@ def check_options(smooth, face, batch, track_size, detect_every=1):
             '--track-size', f"expected a longest side >= 64 pixels, got {track_size!r}"
         )
 
-
+# %% ../nbs/56_retarget.ipynb #af44273f
 @contextlib.contextmanager
 def staged_output(out: Path):
     """A temporary folder inside `out` to write into; on any error it goes, and so does `out` if
@@ -87,7 +87,7 @@ def staged_output(out: Path):
         raise
     shutil.rmtree(tmp, ignore_errors=True)
 
-
+# %% ../nbs/56_retarget.ipynb #1ddc41dd
 def apply_neutral(cv: Curves, neutral, animator, names: list[str], source: str) -> dict | None:
     "Subtract the controls of the `neutral` frame (an index or 'auto') from `cv.raw`; its record."
     if neutral is None:
@@ -140,7 +140,7 @@ def open_input(input, max_frames, fps, neutral) -> Source:
         )
     return src
 
-
+# %% ../nbs/56_retarget.ipynb #4e0ec8b4
 def calibrated_curves(cv, neutral, animator, names, source, smooth, smooth_params) -> tuple:
     """Neutral calibration, then smoothing: ({avatar: (T, n_k) curves}, neutral info, smoothing
     parameters)."""
@@ -149,7 +149,7 @@ def calibrated_curves(cv, neutral, animator, names, source, smooth, smooth_param
     curves = {a: smooth_curves(cv.raw[a], cv.fps, smooth, **params) for a in names}
     return curves, neutral_info, {'method': smooth, **params}
 
-
+# %% ../nbs/56_retarget.ipynb #b58df950
 def write_outputs(tmp, formats, avs, curves, cv, doc, preview_size, times) -> tuple:
     "Every requested file into `tmp`, timing `write` and `preview`: (files written, skipped)."
     t0 = time.perf_counter()
@@ -162,7 +162,7 @@ def write_outputs(tmp, formats, avs, curves, cv, doc, preview_size, times) -> tu
     times['preview'] = time.perf_counter() - t0
     return files, skipped
 
-
+# %% ../nbs/56_retarget.ipynb #2f6a24a3
 def run_summary(src, out, cv, names, formats, files, skipped, curves, meta, speed) -> dict:
     "The JSON-able summary `retarget` returns (and `freeavatar retarget` prints)."
     return {
@@ -185,7 +185,7 @@ def run_summary(src, out, cv, names, formats, files, skipped, curves, meta, spee
         'speed': speed,
     }
 
-
+# %% ../nbs/56_retarget.ipynb #6d3b1bd9
 def require_face(cv, source: str, face: int):
     "Refuse a run in which the tracker found the requested face in no frame."
     if cv.found.any():
@@ -193,7 +193,7 @@ def require_face(cv, source: str, face: int):
     hint = f" (face {face} requested; at most {cv.n_faces.max()} seen)" if face else ""
     raise InputError(source, f"no face found in any of its {len(cv)} frames{hint}")
 
-
+# %% ../nbs/56_retarget.ipynb #5b904adc
 def tracking_info(cv) -> dict:
     "How the frames were tracked: encoder threads, the detection interval, detections made."
     return {
@@ -202,7 +202,7 @@ def tracking_info(cv) -> dict:
         'detections': int(cv.detected.sum()),
     }
 
-
+# %% ../nbs/56_retarget.ipynb #c5fb64a7
 def ready_animator(animator, weights, avatars) -> tuple:
     """(animator, its weights folder, the requested avatars): the given animator, or the one in
     `weights` (default: the shipped weights), and the avatars checked against it."""
@@ -212,7 +212,7 @@ def ready_animator(animator, weights, avatars) -> tuple:
     names = check_avatars(avatars, animator)
     return animator, weights, [animator.avatars[animator.index(a)] for a in names]
 
-
+# %% ../nbs/56_retarget.ipynb #fe8e7ad8
 def retarget(
     input,
     out,
@@ -290,7 +290,7 @@ def demo(out='out', weights=None, animator=None, max_frames=None, progress=True)
         progress=progress,
     )
 
-
+# %% ../nbs/56_retarget.ipynb #ab355ba4
 def summary_text(s: dict) -> str:
     "A few readable lines from a `retarget` summary."
     sp = s['speed']
@@ -311,7 +311,8 @@ def summary_text(s: dict) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/56_retarget.ipynb #0ccdf10c
-def _common_args(p: argparse.ArgumentParser):
+def _model_args(p: argparse.ArgumentParser):
+    "Which weights and avatars, how the curves are smoothed and written, which face, which rest."
     p.add_argument(
         '--weights',
         default=None,
@@ -334,6 +335,10 @@ def _common_args(p: argparse.ArgumentParser):
         metavar='FRAME|auto',
         help="subtract this frame's controls (the actor at rest)",
     )
+
+# %% ../nbs/56_retarget.ipynb #310a7f6d
+def _run_args(p: argparse.ArgumentParser):
+    "How the frames are read and tracked, and what is reported."
     p.add_argument('--batch', type=int, default=32, help='frames per chunk')
     p.add_argument(
         '--detect-every',
@@ -352,22 +357,28 @@ def _common_args(p: argparse.ArgumentParser):
     )
     p.add_argument('--json', default=None, metavar='FILE', help='also write the summary here')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
+
+# %% ../nbs/56_retarget.ipynb #26773d3c
+def _common_args(p: argparse.ArgumentParser):
+    "The options `retarget` and `demo` share, in the order `--help` lists them."
+    _model_args(p)
+    _run_args(p)
     return p
 
-
+# %% ../nbs/56_retarget.ipynb #ac15b962
 def add_retarget_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Arguments of `freeavatar retarget INPUT --out DIR ...`."
     p.add_argument('input', help='video file, image, folder of images, or camera index')
     p.add_argument('--out', default='out', help='output folder')
     return _common_args(p)
 
-
+# %% ../nbs/56_retarget.ipynb #ea1f5caa
 def add_demo_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Arguments of `freeavatar demo [--out DIR]` (the packaged Pexels clip)."
     p.add_argument('--out', default='out', help='output folder')
     return _common_args(p)
 
-
+# %% ../nbs/56_retarget.ipynb #481cad76
 def run_cli(args, input) -> int:
     "Retarget `input` with the parsed options; print the summary, or one line and 2 on bad input."
     try:
@@ -394,7 +405,7 @@ def run_cli(args, input) -> int:
     print(summary_text(s))
     return 0
 
-
+# %% ../nbs/56_retarget.ipynb #8e947289
 def cmd_retarget(args) -> int:
     "`freeavatar retarget`: 0 on success, 2 with a one-line error naming the file and the problem."
     return run_cli(args, args.input)

@@ -12,6 +12,7 @@ from .core import InputError
 from .rasterizer import Mesh, Camera, render_meshes
 from .arkit import EXPRESSIONS, expression_vector
 from .rasterizer import rot_x
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['HUMAN_REGIONS', 'uv_sphere', 'eyeball', 'sheet', 'flat', 'MouthInterior', 'Control', 'Rig', 'Avatar']
@@ -41,7 +42,7 @@ def uv_sphere(center, r, rings_deg, seg=20):
     ang = np.degrees(np.arccos(np.clip(pts[:, 2] / r, -1, 1)))
     return pts + np.asarray(center, np.float32), np.array(f, np.int32), ang
 
-
+# %% ../nbs/14_rigs.ipynb #215bfbd4
 def eyeball(S, ring, r=1.2, pupil=16, iris=38, iris_rgb=(0.30, 0.19, 0.10), part=2) -> Mesh:
     "An eyeball mesh behind eye `ring`: sclera, iris and pupil painted by angle."
     ctr = S[ring].mean(0) - np.array([0, 0, r - 0.05], np.float32)
@@ -55,7 +56,7 @@ def eyeball(S, ring, r=1.2, pupil=16, iris=38, iris_rgb=(0.30, 0.19, 0.10), part
     )
     return Mesh(v, f, colors=col.astype(np.float32), ambient=0.8, diffuse=0.3, part=part)
 
-
+# %% ../nbs/14_rigs.ipynb #9c88a2ff
 def sheet(x0, x1, y0, y1, z, nx=8, curve=0.0):
     "A vertical strip of quads facing +z, bent back by `curve * x^2`. -> verts, faces"
     xs = np.linspace(x0, x1, nx)
@@ -65,7 +66,7 @@ def sheet(x0, x1, y0, y1, z, nx=8, curve=0.0):
     ]
     return v, np.array(f, np.int32)
 
-
+# %% ../nbs/14_rigs.ipynb #4c097b48
 def flat(v, f, rgb, part, ambient=0.9, diffuse=0.1, cel=False):
     "A mesh of one colour with the given shading."
     return Mesh(
@@ -116,7 +117,7 @@ class Control:
     lo: float = 0.0
     hi: float = 1.0
 
-
+# %% ../nbs/14_rigs.ipynb #6f042499
 @dataclass(frozen=True)
 class Rig:
     "An avatar's ordered controls; `check` turns any input into a valid control vector."
@@ -132,35 +133,34 @@ class Rig:
     def __len__(self):
         return len(self.controls)
 
-    def check(self, values) -> np.ndarray:
-        """Controls as a float32 `(n,)` vector: from an array/list of length n or a `{name: value}`
-        dict (missing = 0)."""
-        n = len(self)
-        if isinstance(values, dict):
-            unknown = sorted(set(values) - set(self.names))
-            if unknown:
-                raise InputError(
-                    self.avatar, f"unknown controls {unknown}; this rig has {self.names}"
-                )
-            values = [values.get(k, 0.0) for k in self.names]
-        a = np.asarray(values, dtype=np.float32)
-        if a.shape != (n,):
-            raise InputError(self.avatar, f"expects {n} controls {self.names}, got shape {a.shape}")
-        if not np.isfinite(a).all():
-            bad = [self.names[i] for i in np.where(~np.isfinite(a))[0]]
-            raise InputError(self.avatar, f"controls contain NaN or infinity: {bad}")
-        lo, hi = (
-            np.array([c.lo for c in self.controls], np.float32),
-            np.array([c.hi for c in self.controls], np.float32),
-        )
-        if ((a < lo - 1e-6) | (a > hi + 1e-6)).any():
-            out = [
-                f"{self.names[i]}={a[i]:.3g}"
-                for i in np.where((a < lo - 1e-6) | (a > hi + 1e-6))[0]
-            ]
-            warnings.warn(f"{self.avatar}: controls out of range were clipped: {', '.join(out)}")
-            a = np.clip(a, lo, hi)
-        return a
+# %% ../nbs/14_rigs.ipynb #6fae154d
+@patch
+def check(self: Rig, values) -> np.ndarray:
+    """Controls as a float32 `(n,)` vector: from an array/list of length n or a `{name: value}`
+    dict (missing = 0)."""
+    n = len(self)
+    if isinstance(values, dict):
+        unknown = sorted(set(values) - set(self.names))
+        if unknown:
+            raise InputError(self.avatar, f"unknown controls {unknown}; this rig has {self.names}")
+        values = [values.get(k, 0.0) for k in self.names]
+    a = np.asarray(values, dtype=np.float32)
+    if a.shape != (n,):
+        raise InputError(self.avatar, f"expects {n} controls {self.names}, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        bad = [self.names[i] for i in np.where(~np.isfinite(a))[0]]
+        raise InputError(self.avatar, f"controls contain NaN or infinity: {bad}")
+    lo, hi = (
+        np.array([c.lo for c in self.controls], np.float32),
+        np.array([c.hi for c in self.controls], np.float32),
+    )
+    if ((a < lo - 1e-6) | (a > hi + 1e-6)).any():
+        out = [
+            f"{self.names[i]}={a[i]:.3g}" for i in np.where((a < lo - 1e-6) | (a > hi + 1e-6))[0]
+        ]
+        warnings.warn(f"{self.avatar}: controls out of range were clipped: {', '.join(out)}")
+        a = np.clip(a, lo, hi)
+    return a
 
 # %% ../nbs/14_rigs.ipynb #2a5bf930
 class Avatar:
@@ -185,62 +185,72 @@ class Avatar:
     def _semantic(self, e: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def render(
-        self,
-        controls=None,
-        size: int = 128,
-        pose=(0.0, 0.0, 0.0),
-        return_ids=False,
-        background=None,
-        light=None,
-        gain=1.0,
-    ):
-        """`uint8 (size, size, 3)` image of the avatar with `controls` (default: all 0, the neutral
-        face)."""
-        if not isinstance(size, (int, np.integer)) or not 8 <= size <= 4096:
-            raise InputError(
-                self.name, f"render size must be an integer in [8, 4096], got {size!r}"
-            )
-        c = self.rig.check(np.zeros(len(self.rig)) if controls is None else controls)
-        return render_meshes(
-            self.meshes(c),
-            self.camera,
-            int(size),
-            pose,
-            self.background if background is None else background,
-            return_ids,
-            light,
-            gain,
-        )
+# %% ../nbs/14_rigs.ipynb #3d12e25c
+@patch
+def render(
+    self: Avatar,
+    controls=None,
+    size: int = 128,
+    pose=(0.0, 0.0, 0.0),
+    return_ids=False,
+    background=None,
+    light=None,
+    gain=1.0,
+):
+    """`uint8 (size, size, 3)` image of the avatar with `controls` (default: all 0, the neutral
+    face)."""
+    if not isinstance(size, (int, np.integer)) or not 8 <= size <= 4096:
+        raise InputError(self.name, f"render size must be an integer in [8, 4096], got {size!r}")
+    c = self.rig.check(np.zeros(len(self.rig)) if controls is None else controls)
+    return render_meshes(
+        self.meshes(c),
+        self.camera,
+        int(size),
+        pose,
+        self.background if background is None else background,
+        return_ids,
+        light,
+        gain,
+    )
 
-    def semantic(self, e) -> np.ndarray:
-        """Ground-truth controls for canonical expression `e` (`(25,)` in EXPRESSIONS order, `(B,
-        25)`, or a dict)."""
-        e = expression_vector(e, self.name)
-        out = np.stack([self._semantic(x) for x in e.reshape(-1, len(EXPRESSIONS))])
-        return np.clip(out, 0, 1).astype(np.float32).reshape(e.shape[:-1] + (len(self.rig),))
+# %% ../nbs/14_rigs.ipynb #e1054fd8
+@patch
+def semantic(self: Avatar, e) -> np.ndarray:
+    """Ground-truth controls for canonical expression `e` (`(25,)` in EXPRESSIONS order, `(B,
+    25)`, or a dict)."""
+    e = expression_vector(e, self.name)
+    out = np.stack([self._semantic(x) for x in e.reshape(-1, len(EXPRESSIONS))])
+    return np.clip(out, 0, 1).astype(np.float32).reshape(e.shape[:-1] + (len(self.rig),))
 
-    def region_box(self, name: str, size: int) -> tuple[int, int, int, int]:
-        "Pixel box (x0, y0, x1, y1) of region `name` in a frontal render of `size`."
-        x0, x1, y0, y1, z = self.regions[name]
-        xy, _ = self.camera.project(np.array([[x0, y1, z], [x1, y0, z]], np.float32), size)
-        return (
-            max(int(xy[0, 0]), 0),
-            max(int(xy[0, 1]), 0),
-            min(int(math.ceil(xy[1, 0])), size),
-            min(int(math.ceil(xy[1, 1])), size),
-        )
+# %% ../nbs/14_rigs.ipynb #b71d97f3
+@patch
+def region_box(self: Avatar, name: str, size: int) -> tuple[int, int, int, int]:
+    "Pixel box (x0, y0, x1, y1) of region `name` in a frontal render of `size`."
+    x0, x1, y0, y1, z = self.regions[name]
+    xy, _ = self.camera.project(np.array([[x0, y1, z], [x1, y0, z]], np.float32), size)
+    return (
+        max(int(xy[0, 0]), 0),
+        max(int(xy[0, 1]), 0),
+        min(int(math.ceil(xy[1, 0])), size),
+        min(int(math.ceil(xy[1, 1])), size),
+    )
 
-    def eye_boxes(self, size):
-        "Pixel boxes `[left, right]` of the eye regions in a frontal render of `size`."
-        return [self.region_box('eye_L', size), self.region_box('eye_R', size)]
+# %% ../nbs/14_rigs.ipynb #683a5267
+@patch
+def eye_boxes(self: Avatar, size):
+    "Pixel boxes `[left, right]` of the eye regions in a frontal render of `size`."
+    return [self.region_box('eye_L', size), self.region_box('eye_R', size)]
 
-    def mouth_box(self, size):
-        "Pixel box `(x0, y0, x1, y1)` of the mouth region in a frontal render of `size`."
-        return self.region_box('mouth', size)
+# %% ../nbs/14_rigs.ipynb #953bb2eb
+@patch
+def mouth_box(self: Avatar, size):
+    "Pixel box `(x0, y0, x1, y1)` of the mouth region in a frontal render of `size`."
+    return self.region_box('mouth', size)
 
-    def __repr__(self):
-        return f"{type(self).__name__}({self.name!r}, {len(self.rig)} controls)"
+# %% ../nbs/14_rigs.ipynb #d24b8bea
+@patch
+def __repr__(self: Avatar):
+    return f"{type(self).__name__}({self.name!r}, {len(self.rig)} controls)"
 
 # %% ../nbs/14_rigs.ipynb #11c2132f
 HUMAN_REGIONS = {  # x0, x1, y0, y1 (cm, +x = subject's left = image right), z

@@ -71,7 +71,7 @@ def jitter(curves) -> float:
     c = np.asarray(curves, np.float64)
     return float(np.abs(np.diff(c, 2, axis=0)).mean()) if len(c) > 2 else 0.0
 
-
+# %% ../nbs/51_smoothing.ipynb #5448b7f5
 def lag_frames(raw, smoothed, max_lag: int = 30) -> float:
     """Delay of `smoothed` behind `raw` in frames: the shift s maximising the cross-covariance of
     the mean-removed curves, sum_t raw[t] * smoothed[t + s] summed over controls (|s| <= max_lag),

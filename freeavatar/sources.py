@@ -31,7 +31,7 @@ class Source:
     count: int | None
     frames: callable
 
-
+# %% ../nbs/50_sources.ipynb #13f11c5e
 def _camera(index: int, max_frames, fps):
     # OpenCV's own warnings about a missing camera would bury our one-line error
     level = cv2.utils.logging.getLogLevel()
@@ -67,7 +67,7 @@ def _camera(index: int, max_frames, fps):
         frames,
     )
 
-
+# %% ../nbs/50_sources.ipynb #3d9dd333
 def open_source(input, max_frames: int | None = None, fps: float | None = None) -> Source:
     """A video file, an image, a folder of images (sorted by name) or a camera index (an int, or a
     string of digits)."""
@@ -119,7 +119,7 @@ class Tracked:
     n_faces: np.ndarray  # (B,) faces seen at the last detection
     detected: np.ndarray  # (B,) bool: MediaPipe ran on this frame (else optical flow)
 
-
+# %% ../nbs/50_sources.ipynb #9e38bb9d
 def track_frames(
     tracker: FaceTracker | FlowTracker,
     frames,
@@ -129,12 +129,12 @@ def track_frames(
     times: dict | None = None,
     source='frame',
 ) -> Tracked:
-    """Track face `face` (0 = largest, by landmark-box area in each frame) in RGB `frames`; crops
-    aligned at `size`. A `FaceTracker` runs on every frame; a `FlowTracker` (its own `face`) keeps
-    its state from one chunk to the next."""
+    "Track face `face` (0: the largest) in RGB `frames`; crops at `size` (FlowTracker: stateful)."
     times = times if times is not None else {}
     follow = tracker if isinstance(tracker, FlowTracker) else FlowTracker(tracker, 1, face)
     crops, found, bss, nf, det = [], [], [], [], []
+    blank = np.zeros((size, size, 3), np.uint8)
+    no_scores = np.full(len(BLENDSHAPES), np.nan, np.float32)
     for i, frame in enumerate(frames):
         t0 = time.perf_counter()
         work, _ = fit(to_rgb(frame, source), WORK_SIZE)
@@ -144,15 +144,11 @@ def track_frames(
         # back to work-frame pixels
         if f is not None and s != 1.0:
             f = Face(f.landmarks / s, f.blendshapes, f.matrix)
-        crops.append(
-            align_face(work, f, size) if f is not None else np.zeros((size, size, 3), np.uint8)
-        )
+        crops.append(align_face(work, f, size) if f is not None else blank)
         found.append(f is not None)
         nf.append(n)
         det.append(detected)
-        bss.append(
-            f.blendshapes if f is not None else np.full(len(BLENDSHAPES), np.nan, np.float32)
-        )
+        bss.append(f.blendshapes if f is not None else no_scores)
         times['mediapipe'] = times.get('mediapipe', 0.0) + follow.seconds - mediapipe
         times['track'] = times.get('track', 0.0) + time.perf_counter() - t0
     z = np.zeros((0, size, size, 3), np.uint8)

@@ -31,7 +31,7 @@ def _jitter(s: dict) -> dict:
         'clip': Path(s['input']).name,
     }
 
-
+# %% ../nbs/61_speed.ipynb #5da0e2d8
 def tracker_alone_fps(path, max_frames: int | None = None) -> float:
     """Frames/s of decoding and the MediaPipe landmarker on every frame, nothing else: the reference
     of `speed.fps_ratio_vs_tracker`."""
@@ -43,7 +43,7 @@ def tracker_alone_fps(path, max_frames: int | None = None) -> float:
             n += 1
         return round(n / (time.perf_counter() - t0), 2)
 
-
+# %% ../nbs/61_speed.ipynb #f55300db
 def detect_every_cost(run, val, hc, raw, max_frames) -> dict:
     """r of the human's raw key channels under the default tracking (MediaPipe every 2nd frame,
     optical flow between) against MediaPipe on every frame: the worse of the demo and held-out
@@ -64,7 +64,7 @@ def detect_every_cost(run, val, hc, raw, max_frames) -> dict:
         for k in REAL_CHANNELS
     }
 
-
+# %% ../nbs/61_speed.ipynb #3c6198f4
 def live_section(anim, max_frames: int | None = None) -> dict:
     """The demo clip played in real time through `live.live` (batch 1) to a receiver on localhost:
     latency from capture to sent packet, drops, packets received."""
@@ -99,12 +99,12 @@ def live_section(anim, max_frames: int | None = None) -> dict:
         'realtime': True,
     }
 
-
+# %% ../nbs/61_speed.ipynb #3df6d942
 def human_values(summary: dict) -> list:
     "The human's per-frame controls `(T, 25)`, from the `animation.json` of a `retarget` summary."
     return json.loads(Path(summary['files']['animation.json']).read_text())['values']['human']
 
-
+# %% ../nbs/61_speed.ipynb #83718975
 def speed_figures(demo: dict, preview: dict, batch1: dict, cost: dict, fps_tracker: float) -> dict:
     """The demo run's speed, with what the preview costs, MediaPipe alone, the accuracy cost of
     tracking between detections and the latency at batch 1."""
@@ -123,7 +123,7 @@ def speed_figures(demo: dict, preview: dict, batch1: dict, cost: dict, fps_track
     }
     return speed
 
-
+# %% ../nbs/61_speed.ipynb #ba6e8f31
 def clip_section(anim, weights, max_frames: int | None = None) -> tuple[dict, dict, dict]:
     """(temporal, speed) from the retargeting tool, three avatars, into temporary folders: the demo
     clip with every format but the preview (the speed target is without it; a 64-frame run first

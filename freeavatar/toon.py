@@ -28,9 +28,10 @@ from .blendshapes import lid_field
 from .blendshapes import mouth_center
 from .blendshapes import smoothstep
 from .rigs import HUMAN_REGIONS
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['TOON_CONTROLS', 'toon_shape', 'ToonAvatar']
+__all__ = ['TOON_CONTROLS', 'toon_shape', 'toon_colors', 'ToonAvatar']
 
 # %% ../nbs/16_toon.ipynb #bb128ce1
 def toon_shape(V: np.ndarray) -> np.ndarray:
@@ -65,6 +66,20 @@ TOON_CONTROLS = (
     Control('sneer', ('nose', 'mouth'), 'both nostrils and the upper lip up'),
 )
 
+# %% ../nbs/16_toon.ipynb #47b3175a
+def toon_colors(base: np.ndarray) -> np.ndarray:
+    "(V, 3) flat vertex colours of the toon's skin: red lips, dark brows, pink cheeks."
+    col = np.tile(np.array([1.0, 0.80, 0.66], np.float32), (len(base), 1))
+    lips = bump(base, mouth_center(base), (2.9, 1.0, 9))
+    col = col * (1 - lips[:, None]) + lips[:, None] * [0.86, 0.36, 0.38]
+    for s in (1, -1):
+        e = base[RING_L if s > 0 else RING_R].mean(0)
+        brow = bump(base, e + [0, 2.3, 0.5], (2.6, 0.55, 9))
+        col = col * (1 - brow[:, None]) + brow[:, None] * [0.25, 0.15, 0.1]
+        blush = 0.5 * bump(base, [4.3 * s, -2.2, 3], 1.8)
+        col = col * (1 - blush[:, None]) + blush[:, None] * [1, 0.55, 0.55]
+    return col.astype(np.float32)
+
 # %% ../nbs/16_toon.ipynb #bf3c2aa7
 class ToonAvatar(Avatar):
     "Stylised geometry, cel shading, a 9-control rig mapped non-linearly onto its own blendshapes."
@@ -76,17 +91,7 @@ class ToonAvatar(Avatar):
         self.faces = cut_holes(F0)
         self.base = toon_shape(V)
         self._dmat = build_blendshapes(self.base, self.faces).reshape(len(EXPRESSIONS), -1)
-        c = mouth_center(self.base)
-        col = np.tile(np.array([1.0, 0.80, 0.66], np.float32), (len(V), 1))
-        lips = bump(self.base, c, (2.9, 1.0, 9))
-        col = col * (1 - lips[:, None]) + lips[:, None] * [0.86, 0.36, 0.38]
-        for s in (1, -1):
-            e = self.base[RING_L if s > 0 else RING_R].mean(0)
-            brow = bump(self.base, e + [0, 2.3, 0.5], (2.6, 0.55, 9))
-            col = col * (1 - brow[:, None]) + brow[:, None] * [0.25, 0.15, 0.1]
-            blush = 0.5 * bump(self.base, [4.3 * s, -2.2, 3], 1.8)
-            col = col * (1 - blush[:, None]) + blush[:, None] * [1, 0.55, 0.55]
-        self.colors = col.astype(np.float32)
+        self.colors = toon_colors(self.base)
         self.eyes = [
             eyeball(
                 self.base, RING_L, r=1.5, pupil=20, iris=44, iris_rgb=(0.15, 0.45, 0.75), part=2
@@ -107,54 +112,60 @@ class ToonAvatar(Avatar):
             'jaw': (-7.5, 7.5, -10, -2.5, 4),
         }
 
-    def expression(self, c) -> np.ndarray:
-        "The toon's controls -> weights of its 25 blendshapes (non-linear)."
-        mo, sm, fr, br, ba, bl, brr, pk, sn = c
-        w = dict.fromkeys(EXPRESSIONS, 0.0)
-        w['jawOpen'] = mo**0.8
-        w['mouthFunnel'] = 0.4 * max(mo - 0.6, 0) / 0.4
-        w['mouthSmileLeft'] = w['mouthSmileRight'] = sm
-        w['eyeSquintLeft'] = w['eyeSquintRight'] = max(sm - 0.5, 0) * 1.6
-        w['mouthFrownLeft'] = w['mouthFrownRight'] = fr
-        w['browInnerUp'] = br
-        w['browOuterUpLeft'] = w['browOuterUpRight'] = br**2
-        w['browDownLeft'] = w['browDownRight'] = ba
-        w['eyeBlinkLeft'] = bl
-        w['eyeBlinkRight'] = brr
-        w['mouthPucker'] = pk
-        w['noseSneerLeft'] = w['noseSneerRight'] = sn
-        return np.array([w[k] for k in EXPRESSIONS], np.float32)
+# %% ../nbs/16_toon.ipynb #b8262904
+@patch
+def expression(self: ToonAvatar, c) -> np.ndarray:
+    "The toon's controls -> weights of its 25 blendshapes (non-linear)."
+    mo, sm, fr, br, ba, bl, brr, pk, sn = c
+    w = dict.fromkeys(EXPRESSIONS, 0.0)
+    w['jawOpen'] = mo**0.8
+    w['mouthFunnel'] = 0.4 * max(mo - 0.6, 0) / 0.4
+    w['mouthSmileLeft'] = w['mouthSmileRight'] = sm
+    w['eyeSquintLeft'] = w['eyeSquintRight'] = max(sm - 0.5, 0) * 1.6
+    w['mouthFrownLeft'] = w['mouthFrownRight'] = fr
+    w['browInnerUp'] = br
+    w['browOuterUpLeft'] = w['browOuterUpRight'] = br**2
+    w['browDownLeft'] = w['browDownRight'] = ba
+    w['eyeBlinkLeft'] = bl
+    w['eyeBlinkRight'] = brr
+    w['mouthPucker'] = pk
+    w['noseSneerLeft'] = w['noseSneerRight'] = sn
+    return np.array([w[k] for k in EXPRESSIONS], np.float32)
 
-    def meshes(self, c):
-        "The 9 toon controls `c` -> cel-shaded skin (weights from `expression`), eyes, mouth."
-        w = self.expression(c)
-        verts = self.base + (w @ self._dmat).reshape(-1, 3)
-        skin = Mesh(
-            verts.astype(np.float32),
-            self.faces,
-            colors=self.colors,
-            cel=True,
-            ambient=0.5,
-            diffuse=0.6,
-        )
-        fun = w[EXPRESSIONS.index('mouthFunnel')]
-        return [skin, *self.eyes, *self.mouth.meshes(JAW_DEG * w[0] + FUNNEL_JAW * fun, 0.0, fun)]
+# %% ../nbs/16_toon.ipynb #82e6e0ee
+@patch
+def meshes(self: ToonAvatar, c):
+    "The 9 toon controls `c` -> cel-shaded skin (weights from `expression`), eyes, mouth."
+    w = self.expression(c)
+    verts = self.base + (w @ self._dmat).reshape(-1, 3)
+    skin = Mesh(
+        verts.astype(np.float32),
+        self.faces,
+        colors=self.colors,
+        cel=True,
+        ambient=0.5,
+        diffuse=0.6,
+    )
+    fun = w[EXPRESSIONS.index('mouthFunnel')]
+    return [skin, *self.eyes, *self.mouth.meshes(JAW_DEG * w[0] + FUNNEL_JAW * fun, 0.0, fun)]
 
-    def _semantic(self, e):
-        g = dict(zip(EXPRESSIONS, e))
-        m = lambda *k: max(g[i] for i in k)
-        a = lambda *k: sum(g[i] for i in k) / len(k)
-        return np.array(
-            [
-                min(g['jawOpen'] + 0.5 * g['mouthFunnel'], 1),
-                m('mouthSmileLeft', 'mouthSmileRight') ** 0.8,
-                a('mouthFrownLeft', 'mouthFrownRight'),
-                max(g['browInnerUp'], a('browOuterUpLeft', 'browOuterUpRight')),
-                a('browDownLeft', 'browDownRight'),
-                g['eyeBlinkLeft'],
-                g['eyeBlinkRight'],
-                max(g['mouthPucker'], 0.5 * g['mouthFunnel']),
-                a('noseSneerLeft', 'noseSneerRight'),
-            ],
-            np.float32,
-        )
+# %% ../nbs/16_toon.ipynb #d2bae7bf
+@patch
+def _semantic(self: ToonAvatar, e):
+    g = dict(zip(EXPRESSIONS, e))
+    m = lambda *k: max(g[i] for i in k)
+    a = lambda *k: sum(g[i] for i in k) / len(k)
+    return np.array(
+        [
+            min(g['jawOpen'] + 0.5 * g['mouthFunnel'], 1),
+            m('mouthSmileLeft', 'mouthSmileRight') ** 0.8,
+            a('mouthFrownLeft', 'mouthFrownRight'),
+            max(g['browInnerUp'], a('browOuterUpLeft', 'browOuterUpRight')),
+            a('browDownLeft', 'browDownRight'),
+            g['eyeBlinkLeft'],
+            g['eyeBlinkRight'],
+            max(g['mouthPucker'], 0.5 * g['mouthFunnel']),
+            a('noseSneerLeft', 'noseSneerRight'),
+        ],
+        np.float32,
+    )

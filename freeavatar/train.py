@@ -29,8 +29,9 @@ from .run_config import RunConfig, prepare
 from .mae import MAE
 
 # %% auto #0
-__all__ = ['SHIPPED', 'SHIP_FROM', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage', 'train',
-           'training_minutes', 'headline_metrics', 'stage_minutes', 'slim_mae', 'write_manifest', 'ship_weights']
+__all__ = ['SHIPPED', 'SHIP_FROM', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage',
+           'write_metrics', 'finish', 'train', 'training_minutes', 'headline_metrics', 'stage_minutes', 'slim_mae',
+           'write_manifest', 'ship_weights']
 
 # %% ../nbs/45_train.ipynb #8edb47106e1a46a883d545849b8ab81b
 SHIPPED = (
@@ -61,7 +62,7 @@ def train_expression_stage(out: Path, run: RunConfig, metrics: dict, resume: boo
     if ablations:
         metrics['ablations'] = expr_ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
 
-
+# %% ../nbs/45_train.ipynb #d7621897
 def train_animator_stage(out: Path, run: RunConfig, resume: bool, experiments=None) -> dict:
     """Renderers (or the finished ones, on `resume`) and the rig decoder; returns their metrics.
     `experiments(cfg, rcfg, data_cfg, mae_path)` makes `train_animator`'s hook (the lab's
@@ -95,7 +96,7 @@ def train_animator_stage(out: Path, run: RunConfig, resume: bool, experiments=No
         m['minutes'] = round(m['minutes'] + m['renderer_minutes'], 2)
     return m
 
-
+# %% ../nbs/45_train.ipynb #463967a1
 def run_metrics(out: Path, preset: str, resume: bool) -> dict:
     "The metrics of the run in `out` so far (empty if new); a resumed run must be `preset`'s."
     metrics_path = out / 'metrics.json'
@@ -109,7 +110,7 @@ def run_metrics(out: Path, preset: str, resume: bool) -> dict:
     metrics['preset'] = preset
     return metrics
 
-
+# %% ../nbs/45_train.ipynb #f9049af5
 def train_mae_stage(out: Path, run: RunConfig, metrics: dict, resume: bool):
     """Pre-train the MAE on the prepared images into `out/mae.pt`; its minutes and loss into
     `metrics`."""
@@ -125,7 +126,22 @@ def train_mae_stage(out: Path, run: RunConfig, metrics: dict, resume: bool):
         mae_images=len(imgs),
     )
 
+# %% ../nbs/45_train.ipynb #2996de2d
+def write_metrics(out: Path, metrics: dict) -> Path:
+    "The run's metrics so far, atomically, as `out/metrics.json`."
+    return atomic_write(out / 'metrics.json', lambda p: p.write_text(json.dumps(metrics, indent=1)))
 
+# %% ../nbs/45_train.ipynb #a9e2bbec
+def finish(out: Path, metrics: dict, ship=None):
+    "Save and print the metrics; once the animator exists, write the manifest and ship the weights."
+    write_metrics(out, metrics)
+    print(json.dumps(metrics, indent=1))
+    if (out / 'animator.pt').exists():
+        write_manifest(out, metrics)
+        if ship:
+            print(f"shipped to {ship_weights(out, ship)}")
+
+# %% ../nbs/45_train.ipynb #cdd9ad0a
 def train(
     preset: str = 'cpu',
     out='out/train',
@@ -136,12 +152,10 @@ def train(
     ship=None,
     experiments=None,
 ) -> dict:
-    """Train every `stage` of `preset` into `out`; returns the run's metrics (also written to
-    `out/metrics.json`).
-
-    Writes `manifest.json` once the animator exists, and copies the shipped files into `ship`.
-    `ablations` needs `experiments`, the animator's (`lab_animator.animator_experiments`): the
-    command line passes it, so that the lab stands beside this module, not under it."""
+    """Train every `stage` of `preset` into `out`; returns the run's metrics (also in
+    `out/metrics.json`), writes the manifest once the animator exists and ships into `ship`.
+    `ablations` needs `experiments` (`lab_animator.animator_experiments`, passed by the command
+    line, so that the lab stands beside this module, not under it)."""
     if ablations and experiments is None:
         raise InputError('--ablations', "needs the animator's experiments (lab_animator)")
     out = Path(out)
@@ -150,9 +164,7 @@ def train(
     run = RunConfig.from_preset(preset)  # every stage's config, resolved once
     metrics = run_metrics(out, preset, resume)
     rank, world = dist_info()
-    save = lambda: atomic_write(
-        out / 'metrics.json', lambda p: p.write_text(json.dumps(metrics, indent=1))
-    )
+    save = lambda: write_metrics(out, metrics)
     if stage in ('all', 'data') and not (resume and 'data_minutes' in metrics):
         metrics['data_minutes'] = prepare(run)['minutes']
     if stage in ('all', 'mae'):
@@ -165,12 +177,7 @@ def train(
         metrics['animator'] = train_animator_stage(out, run, resume, lab)
         save()
     if rank == 0:
-        save()
-        print(json.dumps(metrics, indent=1))
-        if (out / 'animator.pt').exists():
-            write_manifest(out, metrics)
-            if ship:
-                print(f"shipped to {ship_weights(out, ship)}")
+        finish(out, metrics, ship)
     return metrics
 
 # %% ../nbs/45_train.ipynb #a7c0e5f1
@@ -186,7 +193,7 @@ def training_minutes(m: dict) -> float | None:
     ]
     return round(sum(p for p in parts if p), 2) if any(parts) else None
 
-
+# %% ../nbs/45_train.ipynb #fa8fbb13
 def headline_metrics(metrics: dict) -> dict:
     "The manifest's `metrics`: rig error, baselines, real r, triplets, renderers, ablations."
     a = metrics.get('animator', {})
@@ -207,7 +214,7 @@ def headline_metrics(metrics: dict) -> dict:
         'new_avatar': a.get('new_avatar'),
     }
 
-
+# %% ../nbs/45_train.ipynb #b1a24984
 def stage_minutes(metrics: dict) -> dict:
     "Minutes of each training stage, data to decoder."
     a = metrics.get('animator', {})
@@ -217,7 +224,7 @@ def stage_minutes(metrics: dict) -> dict:
         'animator_minutes': a.get('minutes'),
     }
 
-
+# %% ../nbs/45_train.ipynb #779546b0
 # a shipped file made from another file of the run
 SHIP_FROM = {'mae.pt': 'mae_slim.pt'}
 
@@ -227,7 +234,7 @@ def slim_mae(src: Path, dst: Path) -> Path:
     ck = read_checkpoint(src, MAE.KIND)
     return MAE.load(src).save(dst, ck['metrics'], step=ck['step'], history=ck['history'])
 
-
+# %% ../nbs/45_train.ipynb #e625bd18
 def write_manifest(out: Path, metrics: dict) -> Path:
     """`out/manifest.json`: the shipped files' sha256 and size, the run's configs, headline metrics
     and training time."""
@@ -249,7 +256,7 @@ def write_manifest(out: Path, metrics: dict) -> Path:
     }
     return atomic_write(out / 'manifest.json', lambda p: p.write_text(json.dumps(man, indent=1)))
 
-
+# %% ../nbs/45_train.ipynb #7cfbfee2
 def ship_weights(src, dst) -> Path:
     """Copy the shipped files and the manifest of run `src` into `dst` (e.g. `data/weights`), each
     atomically."""

@@ -39,7 +39,7 @@ class TripletSet:
     identity: np.ndarray  # (N,) int
     triplets: Triplets
 
-
+# %% ../nbs/25_triplet_sets.ipynb #96a50525
 def cross_domain_pool(split: str, pool: int, size: int, seed: int, augment: float):
     "Actors and half as many avatar renders, both in the shared space, as one FaceSet."
     a = make_dataset('actors', split, pool, size, seed, space='shared', augment=augment)
@@ -51,7 +51,7 @@ def cross_domain_pool(split: str, pool: int, size: int, seed: int, augment: floa
     ds.identity = np.concatenate([a.identity, b.identity])
     return ds
 
-
+# %% ../nbs/25_triplet_sets.ipynb #b1b7945e
 def real_triplets(ds, n: int, rng: np.random.Generator, W: np.ndarray, source: str) -> Triplets:
     """About `n` triplets over real frames, shared between the clips by their lengths, each within
     one clip: no clip look-alike shortcut."""
@@ -68,7 +68,7 @@ def real_triplets(ds, n: int, rng: np.random.Generator, W: np.ndarray, source: s
         return Triplets(np.zeros((0, 3), np.int64), np.zeros(0, np.int64), source)
     return Triplets(np.concatenate(parts), np.concatenate(types), source)
 
-
+# %% ../nbs/25_triplet_sets.ipynb #8c7d2ec5
 def triplet_set(
     source: str,
     split: str = 'heldout',
@@ -105,7 +105,7 @@ def triplet_set(
         )
     return TripletSet(ds.images, ds.expr, ds.domain, ds.identity, trip)
 
-
+# %% ../nbs/25_triplet_sets.ipynb #04b0bc70
 def pseudo_label(
     Z: np.ndarray, idx: np.ndarray, min_margin: float = 0.0
 ) -> tuple[Triplets, np.ndarray]:
@@ -147,7 +147,7 @@ def embed_pixels(images: np.ndarray, size: int = 24) -> np.ndarray:
     X -= X.mean(1, keepdims=True)
     return X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-6)
 
-
+# %% ../nbs/25_triplet_sets.ipynb #d029638a
 def embed_random_vit(images: np.ndarray, seed: int = 0, batch: int = 64) -> np.ndarray:
     "Baseline: mean patch token of a randomly initialised ViT-Tiny (timm), unit length."
     import timm
@@ -172,12 +172,12 @@ def embed_random_vit(images: np.ndarray, seed: int = 0, batch: int = 64) -> np.n
             )
     return np.concatenate(out)
 
-
+# %% ../nbs/25_triplet_sets.ipynb #a66409e8
 def oracle_embedding(ts: TripletSet) -> np.ndarray:
     "The true expression (MediaPipe's reading for real frames): it defines the labels."
     return ts.expr * visual_weights()
 
-
+# %% ../nbs/25_triplet_sets.ipynb #02ef0405
 def baseline_table(sets: dict[str, TripletSet]) -> list[dict]:
     "Rows {source, method, all, one-class, two-class, three-class, failures}."
     rows = []
@@ -213,7 +213,7 @@ def parse_fec_row(row: list[str], where: str) -> tuple[list, int, list[int]]:
         raise InputError(where, f"not an FEC row ({type(e).__name__}: {e})") from None
     return groups, kind, votes
 
-
+# %% ../nbs/25_triplet_sets.ipynb #157265f9
 class FecCrops:
     "Face crops of FEC urls, resolved by file name in a local folder; each image is read once."
 
@@ -249,7 +249,7 @@ class FecCrops:
             return 'bad'
         return cv2.resize(c, (self.size, self.size), interpolation=cv2.INTER_AREA)
 
-
+# %% ../nbs/25_triplet_sets.ipynb #2fa56015
 def odd_one_out(votes: list[int], base: int) -> tuple[int, int, int]:
     """(a, p, n) of the three faces at `base`, `base + 1`, `base + 2`: the majority's odd one out
     (vote 1, 2 or 3) is the negative."""
@@ -257,7 +257,7 @@ def odd_one_out(votes: list[int], base: int) -> tuple[int, int, int]:
     i, j, k = base, base + 1, base + 2
     return [(j, k, i), (i, k, j), (i, j, k)][odd]
 
-
+# %% ../nbs/25_triplet_sets.ipynb #47ebf528
 def load_fec_csv(csv_path, image_dir, size: int = 112) -> tuple[TripletSet, dict]:
     """Read an FEC-format csv with local images -> (TripletSet of crops, {'rows', 'used', 'missing',
     'bad'})."""
@@ -311,7 +311,7 @@ def heldout_sets(
             for s in ('actors', 'cross-domain', 'real')
         }
 
-
+# %% ../nbs/25_triplet_sets.ipynb #1a794d9a
 def evaluate(embed_fn, sets: dict[str, TripletSet]) -> dict:
     "{source: {all, one-class, two-class, three-class}} for an `images -> embeddings` function."
     return {

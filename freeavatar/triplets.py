@@ -40,7 +40,7 @@ def triplet_type(d_ab: float, d_ac: float, d_bc: float) -> tuple[int, int] | Non
         return 3, int(o[0])
     return None
 
-
+# %% ../nbs/24_triplets.ipynb #72fcb49b
 def order(i, j, k, pair: int) -> tuple[int, int, int]:
     "Reorder so that the most-similar pair comes first."
     return [(i, j, k), (i, k, j), (j, k, i)][pair]
@@ -91,7 +91,7 @@ class Triplets:
         "Triplets of each FEC type: `{'one-class': n1, 'two-class': n2, 'three-class': n3}`."
         return {TYPE_NAMES[t]: int((self.type == t).sum()) for t in (1, 2, 3)}
 
-
+# %% ../nbs/24_triplets.ipynb #7589d0ea
 def draw_pair(t: int, i: int, Di: np.ndarray, N: int, rng: np.random.Generator):
     """Candidates (j, k) for anchor `i` and type `t`, from its distances `Di (N,)`: one-class, two
     faces near it; two-class, one near and one anywhere; three-class, two anywhere."""
@@ -104,7 +104,7 @@ def draw_pair(t: int, i: int, Di: np.ndarray, N: int, rng: np.random.Generator):
         return j, rng.integers(N)
     return rng.integers(N, size=2)
 
-
+# %% ../nbs/24_triplets.ipynb #f37630ae
 def admissible(i: int, j: int, k: int, group, cross: bool, is_av: np.ndarray) -> bool:
     """Three faces of three groups (people; two avatar renders, group -1, may share in a
     cross-domain triplet), and a cross-domain triplet holds a render."""
@@ -118,7 +118,7 @@ def admissible(i: int, j: int, k: int, group, cross: bool, is_av: np.ndarray) ->
         return False
     return not (cross and not is_av[[j, k]].any())
 
-
+# %% ../nbs/24_triplets.ipynb #47d648fa
 def make_triplets(
     E: np.ndarray,
     n: int,
@@ -165,14 +165,14 @@ def type_margins(types) -> torch.Tensor:
     t = torch.as_tensor(np.asarray(types))
     return torch.where(t == 1, 0.1, 0.2).float()
 
-
+# %% ../nbs/24_triplets.ipynb #045cf993
 def triplet_loss(za: torch.Tensor, zp: torch.Tensor, zn: torch.Tensor, types) -> torch.Tensor:
     "Symmetric triplet loss with type-dependent margins; z are (B, D) embeddings."
     m = type_margins(types).to(za.device)
     d_ap, d_an, d_pn = ((za - zp) ** 2).sum(-1), ((za - zn) ** 2).sum(-1), ((zp - zn) ** 2).sum(-1)
     return (F.relu(d_ap - d_an + m) + F.relu(d_ap - d_pn + m)).mean()
 
-
+# %% ../nbs/24_triplets.ipynb #a4066985
 def triplet_correct(za, zp, zn) -> np.ndarray:
     """(B,) bool: the most-similar pair is closer than both other pairs. NaN embeddings count as
     wrong."""
@@ -180,7 +180,7 @@ def triplet_correct(za, zp, zn) -> np.ndarray:
     d_ap, d_an, d_pn = ((za - zp) ** 2).sum(-1), ((za - zn) ** 2).sum(-1), ((zp - zn) ** 2).sum(-1)
     return (d_ap < d_an) & (d_ap < d_pn)
 
-
+# %% ../nbs/24_triplets.ipynb #db40f3d6
 def triplet_accuracy(Z: np.ndarray, trip: Triplets) -> dict:
     "Accuracy of embeddings `Z (N, D)` of the pool on `trip`: overall and per type."
     ok = triplet_correct(Z[trip.idx[:, 0]], Z[trip.idx[:, 1]], Z[trip.idx[:, 2]])
@@ -196,7 +196,7 @@ def _pairwise(x: torch.Tensor) -> torch.Tensor:
     the diagonal)."""
     return ((x[:, None] - x[None]) ** 2).sum(-1).add(1e-8).sqrt()
 
-
+# %% ../nbs/24_triplets.ipynb #c7cc87a9
 def log_ratio_loss(z: torch.Tensor, y: torch.Tensor, eps: float = 1e-2) -> torch.Tensor:
     """Log-ratio loss (Kim et al. 2019) of embeddings `z (B, D)` against labels `y (B, K)`; rows of
     `y` with NaN are skipped."""

@@ -50,7 +50,7 @@ def timecode(i: int, fps: float) -> str:
     m, s = divmod(rest, 60)
     return f"{h:02d}:{m:02d}:{s:02d}:{ff:02d}.000"
 
-
+# %% ../nbs/53_writers.ipynb #72b524f3
 def csv_text(
     controls: list[str], values: np.ndarray, fps: float, confidence: np.ndarray, frames=None
 ) -> str:
@@ -98,7 +98,7 @@ def bar_strip(names: list[str], values: np.ndarray, width: int, k: int = 3) -> n
         )
     return img
 
-
+# %% ../nbs/53_writers.ipynb #3d9a7ca0
 def preview_frame(
     crop: np.ndarray,
     found: bool,
@@ -128,7 +128,7 @@ def preview_frame(
         cols.append(np.vstack([av.render(v, size=size), bar_strip(av.controls, v, size)]))
     return np.hstack(cols)
 
-
+# %% ../nbs/53_writers.ipynb #b63a4c90
 def write_preview(path, crops, found, avatars, values: dict, fps: float, size: int = 128) -> Path:
     """Write the side-by-side preview to `path` as H.264 in yuv420p, which browsers and JupyterLab
     play (ffmpeg from the `imageio-ffmpeg` wheel); `values` maps avatar name -> `(T, n)`."""
@@ -175,7 +175,7 @@ def animation_doc(cv: Curves, avs, curves: dict, source: str, meta: dict) -> dic
         **meta,
     }
 
-
+# %% ../nbs/53_writers.ipynb #fd775ccc
 def write_curves(tmp: Path, formats, avs, curves: dict, cv: Curves, doc) -> tuple[dict, dict]:
     "CSV, glTF and `animation.json` (`doc()` makes it) into `tmp`: ({file: 1}, {format: why not})."
     conf = cv.found.astype(np.float32)

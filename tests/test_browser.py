@@ -8,6 +8,7 @@ temporary folder, slow
 cells removed as `nbdev_test` would skip them) serves two checks:
 
 - `18_avatars`: Run All, then move one slider of the creature's rig: the avatar image must change.
+- `31_mae_train`, opened as committed (not run): its training curves are drawn in the page.
 - `34_explore`: Run All, then the plotly scatter of the shipped encoder's map must draw a point per
 face, and hovering one must fill the face image.
 
@@ -203,6 +204,7 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp('lab')
     for name in ('18_avatars.ipynb', '34_explore.ipynb'):
         _strip(NBS / name, root / name)
+    shutil.copy(NBS / CURVES, root / CURVES)  # as committed, outputs and all: opened, not run
     shutil.rmtree(ART, ignore_errors=True)
     ART.mkdir(parents=True)
     server = Lab(root)
@@ -366,3 +368,22 @@ def test_preview_plays(browser, tmp_path):
     finally:
         pg.close()
     assert abs(duration - T / 30) < 0.1, duration
+
+
+# a lesson whose committed outputs hold its loss curves: the live run's and the shipped run's
+CURVES = '31_mae_train.ipynb'
+
+
+def test_lesson_curves_in_page(page, lab):
+    """A reader who opens a lesson sees its curves without running anything: the committed figures
+    are in the page and decoded."""
+    page.goto(lab.url(CURVES))
+    nb = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)')
+    nb.locator('.jp-Cell').first.wait_for()
+    shown = nb.locator('.jp-OutputArea-output img')
+    shown.first.wait_for(state='attached')
+    assert shown.count() >= 2, f"{CURVES}: {shown.count()} figures in the page, expected its curves"
+    curve = shown.last
+    curve.scroll_into_view_if_needed()
+    page.wait_for_function('i => i.complete && i.naturalWidth > 200', arg=curve.element_handle())
+    curve.screenshot(path=str(ART / 'lesson-curve.png'))

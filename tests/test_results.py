@@ -5,6 +5,7 @@ import json
 from conftest import ROOT
 from freeavatar.measures import check_keys
 from freeavatar.report import results_table, START, END
+from freeavatar.report import TIMES_START, TIMES_END, course_times_table
 
 RES = ROOT / 'data' / 'results'
 
@@ -24,4 +25,14 @@ def test_readme_table_is_generated_from_the_json():
     block = readme[readme.index(START) : readme.index(END)]
     assert results_table(res) in block, (
         "README.md's results table differs from data/results/bench.json: run `make results`"
+    )
+
+
+def test_readme_course_times_are_generated_from_the_json():
+    times = json.loads((RES / 'course_times.json').read_text())
+    readme = (ROOT / 'README.md').read_text()
+    block = readme[readme.index(TIMES_START) : readme.index(TIMES_END)]
+    assert course_times_table(times) in block, (
+        "README.md's course times differ from data/results/course_times.json: run "
+        "`tools/run_notebooks.py --times data/results/course_times.json`"
     )

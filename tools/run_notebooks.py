@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from freeavatar.report import TIMES_START, TIMES_END, course_times_table, replace_block
+
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT / 'nbs'
 SKIP_FLAGS = {'slow', 'notest'}  # plus settings.ini's tst_flags
@@ -188,10 +190,13 @@ def tidy_streams(outs: list, max_lines=MAX_LINES) -> list:
             continue
         # not splitlines: it splits on \r
         lines = [_collapse_cr(line) for line in re.findall(r'[^\n]*\n|[^\n]+$', ''.join(o['text']))]
+        # `clear_output` (a live plot's redraw) leaves erase-line codes and nothing else
+        lines = [line.replace('\x1b[2K', '') for line in lines]
+        lines = [line for line in lines if line]
         if len(lines) > max_lines:
             lines = [f'[{len(lines) - max_lines} earlier lines left out]\n'] + lines[-max_lines:]
         o['text'] = lines
-    return res
+    return [o for o in res if o.get('output_type') != 'stream' or o['text']]
 
 
 # ---------------------------------------------------------------- one notebook, in its own process
@@ -302,6 +307,8 @@ def write_times(path: Path, seconds: dict):
     notebooks = {**old.get('notebooks', {}), **seconds}
     doc = {'cpus': os.cpu_count(), 'date': time.strftime('%Y-%m-%d'), 'notebooks': notebooks}
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + '\n')
+    # the README's syllabus shows the same table by part
+    replace_block(ROOT / 'README.md', TIMES_START, TIMES_END, course_times_table(doc))
 
 
 def main(argv=None) -> int:
