@@ -4,7 +4,7 @@ renderers, the `cpu` decoder recipe retrained with each seed into its own weight
 `freeavatar bench --weights`.
 
 .venv/bin/python tools/seed_spread.py 1 2 --out out/seeds      # about 1.5 minutes a seed on 2 cores
-.venv/bin/python tools/seed_spread.py 0 1 --set w_real=0.6 --out out/wreal   # a change, on two seeds
+.venv/bin/python tools/seed_spread.py 0 1 --set w_real=0.6 --out out/wreal  # a change, two seeds
 .venv/bin/freeavatar bench --weights out/seeds/seed1 --json out/seeds/seed1.json
 
 Not part of the package; the rows `decoder-seed-1` and `decoder-seed-2` of the experiment log were
