@@ -19,20 +19,22 @@ def test_bench_json_has_every_key():
     )
 
 
+def readme_block(start: str, end: str) -> str:
+    "What the README holds between the markers `start` and `end`."
+    readme = (ROOT / 'README.md').read_text()
+    return readme[readme.index(start) : readme.index(end)]
+
+
 def test_readme_table_is_generated_from_the_json():
     res = json.loads((RES / 'bench.json').read_text())
-    readme = (ROOT / 'README.md').read_text()
-    block = readme[readme.index(START) : readme.index(END)]
-    assert results_table(res) in block, (
+    assert results_table(res) in readme_block(START, END), (
         "README.md's results table differs from data/results/bench.json: run `make results`"
     )
 
 
 def test_readme_course_times_are_generated_from_the_json():
     times = json.loads((RES / 'course_times.json').read_text())
-    readme = (ROOT / 'README.md').read_text()
-    block = readme[readme.index(TIMES_START) : readme.index(TIMES_END)]
-    assert course_times_table(times) in block, (
+    assert course_times_table(times) in readme_block(TIMES_START, TIMES_END), (
         "README.md's course times differ from data/results/course_times.json: run "
         "`tools/run_notebooks.py --times data/results/course_times.json`"
     )
