@@ -199,6 +199,7 @@ class Animator:
         self.metrics = metrics or {}
         self.names = [a.name for a in self.avatars]
         self.history: dict[str, list] = {}  # the decoder's losses by term (saved in animator.pt)
+        self.drivers: dict = {}  # user avatars' drivers by name (`47_own_avatar`'s `attach`)
 
     @property
     def img_size(self) -> int:
@@ -214,6 +215,8 @@ class Animator:
             raise InputError(
                 avatar, f"features must be (N, {self.encoder.feat_dim}), got {tuple(f.shape)}"
             )
+        if avatar in self.drivers:  # a user avatar: its own row and head on the shared trunk
+            return self.drivers[avatar](self.decoder, f).numpy()
         return self.decoder(f, torch.full((len(f),), a, dtype=torch.long))[
             :, : len(self.avatars[a].controls)
         ].numpy()

@@ -24,9 +24,12 @@ _loaded: dict = {}
 
 
 def get_avatar(name: str) -> Avatar:
-    "The avatar called `name` (built once per process)."
+    """The avatar called `name`: a built-in one (built once per process), else a user avatar added
+    by `freeavatar avatar add` (`19_user_avatars`), read from its folder."""
     if name not in AVATARS:
-        raise InputError(name, f"unknown avatar; choose from {', '.join(AVATARS)}")
+        from freeavatar.user_avatars import load_user_avatar
+
+        return load_user_avatar(name)
     if name not in _loaded:
         _loaded[name] = AVATARS[name]()
     return _loaded[name]

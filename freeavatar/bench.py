@@ -138,11 +138,12 @@ def run_all(
     expression=None,
     heldout: int | None = None,
     pool: int | None = None,
+    own_avatar: bool = False,
 ) -> tuple[dict, dict | None]:
     """Everything `freeavatar bench` measures: (figures, demo-clip curves or None).
 
     `expression` alone (no `weights`) measures that encoder only; missing keys go under
-    `reasons.missing`."""
+    `reasons.missing`; `own_avatar` adds the user-avatar round trip (about 10 minutes)."""
     full = weights is not None or expression is None
     res, curves = benchmark(weights, preset, max_frames=max_frames) if full else ({}, None)
     extra = extra_sections(judge, data=data, expression=expression, heldout=heldout, pool=pool)
@@ -152,6 +153,10 @@ def run_all(
         if 'expression' in extra:
             res['expression_checkpoint'] = extra.pop('expression')
     res.update(extra)
+    if full and own_avatar:  # each built-in avatar exported and added back (47_own_avatar)
+        from freeavatar.driver import round_trip
+
+        res['own_avatar'] = round_trip(weights, preset=preset)
     missing = check_keys(res) if full else []
     if missing:
         res.setdefault('reasons', {})['missing'] = missing

@@ -57,6 +57,8 @@ def reference_renders(
         raise InputError(split, "split must be 'train' or 'heldout'")
     recipe = json.dumps(
         [RENDER_VERSION, av.name, av.controls, list(EXPRESSIONS), list(av.background)]
+        # a user avatar (19_user_avatars): its file's sha256, so a re-added name is re-rendered
+        + ([av.source_hash] if getattr(av, 'source_hash', None) else [])
     )
     recipe_hash = hashlib.sha1(recipe.encode()).hexdigest()[:10]
     path = cache_dir() / 'renders' / f"{av.name}_{split}_n{n}_s{size}_seed{seed}_{recipe_hash}.npz"
@@ -69,7 +71,9 @@ def reference_renders(
     rng = np.random.default_rng(
         seed + {'train': 0, 'heldout': 10_000}[split] + 7 * len(av.controls)
     )
-    C = random_controls(n, len(av.controls), rng, av.semantic(sample_expressions(n, rng)))
+    # a user avatar without ARKit-named targets has no semantic map: random controls only
+    real = av.semantic(sample_expressions(n, rng)) if getattr(av, 'has_semantic', True) else None
+    C = random_controls(n, len(av.controls), rng, real)
     imgs = (
         np.stack([av.render(c, size=size) for c in C])
         if n

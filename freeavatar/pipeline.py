@@ -23,6 +23,8 @@ from freeavatar.smoothing import (
     fill_missing,
 )
 from .avatars import get_avatar
+from .user_avatars import avatar_home
+from .driver import attach_user_avatar
 from .core import state_hash
 from .expression import read_faces
 from .writers import Curves
@@ -248,6 +250,8 @@ def check_avatars(avatars, animator) -> list[str]:
     if not names:
         raise InputError('--avatars', "no avatar given")
     for a in names:
+        if a not in animator.names and (avatar_home() / a / 'avatar.json').is_file():
+            attach_user_avatar(animator, a)  # a user avatar (`freeavatar avatar add`)
         animator.index(a)
     return list(dict.fromkeys(names))
 

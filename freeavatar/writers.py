@@ -188,7 +188,11 @@ def write_curves(tmp: Path, formats, avs, curves: dict, cv: Curves, doc) -> tupl
             files[f"{av.name}.csv"] = 1
     if 'gltf' in formats:
         for av in avs:
-            write_glb(av, curves[av.name], cv.fps, tmp / f"{av.name}.glb")
+            path = tmp / f"{av.name}.glb"
+            if hasattr(av, 'write_glb'):  # a user avatar: their own file, animation added (19)
+                av.write_glb(curves[av.name], cv.fps, path)
+            else:
+                write_glb(av, curves[av.name], cv.fps, path)
             files[f"{av.name}.glb"] = 1
     if 'json' in formats:
         (tmp / 'animation.json').write_text(json.dumps(doc()))
