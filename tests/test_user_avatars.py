@@ -76,7 +76,7 @@ def test_bad_files_are_one_line_and_leave_nothing(run, tmp_path, home):
     txt.write_text('hello')
     flat = morph_glb(tmp_path / 'flat.glb', 0)
     cases = [
-        (txt, "not a binary glTF"),
+        (txt, "not a glTF 2.0 file"),
         (flat, "has no morph targets in any of its 1 meshes"),
         (tmp_path / 'missing.glb', "no such file"),
     ]
@@ -154,3 +154,37 @@ def test_round_trip_drive_and_export(run, tmp_path, home):
     r = run('freeavatar', 'avatar', 'remove', 'me')
     assert r.returncode == 0 and not (home / 'me').exists()
     assert os.environ['FREEAVATAR_HOME'] in r.stdout
+
+
+def test_a_third_party_gltf_is_added_and_driven(run, tmp_path, home):
+    """Khronos's AnimatedMorphCube (Debian's assimp-testmodels: a .gltf + .bin from another
+    exporter, unnamed targets) is added, driven from the packaged clip, and written back valid."""
+    from freeavatar.assets import fetch_assets
+
+    src = fetch_assets(['AnimatedMorphCube.gltf', 'AnimatedMorphCube.bin'])[
+        'AnimatedMorphCube.gltf'
+    ]
+    r = run('freeavatar', 'avatar', 'add', str(src), '--name', 'cube', '--preset', 'tiny')
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / 'out'
+    r = run(
+        'freeavatar',
+        'retarget',
+        str(fetch(DEMO_CLIP)),
+        '--out',
+        str(out),
+        '--avatars',
+        'cube',
+        '--max-frames',
+        '8',
+        '--formats',
+        'csv,gltf',
+        '--quiet',
+    )
+    assert r.returncode == 0, r.stderr
+    g, blob = U.open_gltf(out / 'cube.glb')
+    assert [a.name for a in g.animations] == ['Square', 'freeavatar']  # its own, then ours
+    W = U.read_accessor(g, blob, g.animations[-1].samplers[0].output).reshape(-1, 2)
+    assert W.shape == (8, 2) and np.isfinite(W).all()
+    report = khronos(out / 'cube.glb')
+    assert report['issues']['numErrors'] == 0, report['issues']['messages'][:5]
