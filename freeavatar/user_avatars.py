@@ -25,7 +25,7 @@ __all__ = ['MAX_TARGETS', 'MAX_VERTICES', 'NAME_RE', 'read_accessor', 'open_gltf
            'read_morph_mesh', 'face_frame', 'GltfAvatar', 'avatar_home', 'check_new_name', 'sha256_of', 'import_avatar',
            'user_avatar_dir', 'load_user_avatar', 'list_avatars', 'remove_avatar', 'add_animation']
 
-# %% ../nbs/19_user_avatars.ipynb #b605e211
+# %% ../nbs/19_user_avatars.ipynb #80ac1f56
 _DTYPES = {5120: 'i1', 5121: 'u1', 5122: '<i2', 5123: '<u2', 5125: '<u4', 5126: '<f4'}
 _WIDTH = {'SCALAR': 1, 'VEC2': 2, 'VEC3': 3, 'VEC4': 4, 'MAT4': 16}
 
@@ -43,7 +43,7 @@ def _strided(
     idx = start + np.arange(count)[:, None] * stride + np.arange(size)
     return blob[idx].copy().view(dt).reshape(count, w)
 
-# %% ../nbs/19_user_avatars.ipynb #13249b13
+# %% ../nbs/19_user_avatars.ipynb #6b721f40
 def read_accessor(g, blob: bytes, i: int, where='glTF') -> np.ndarray:
     "Accessor `i` of the parsed glTF `g` as a `(count, width)` array (sparse, normalised too)."
     a, b = g.accessors[i], np.frombuffer(blob, np.uint8)
@@ -71,12 +71,12 @@ def read_accessor(g, blob: bytes, i: int, where='glTF') -> np.ndarray:
         return np.maximum(out / np.iinfo(out.dtype).max, -1.0).astype(np.float32)
     return out
 
-# %% ../nbs/19_user_avatars.ipynb #17e9a344
+# %% ../nbs/19_user_avatars.ipynb #c5672e69
 def _is_glb(path: Path) -> bool:
     with open(path, 'rb') as f:
         return f.read(4) == b'glTF'
 
-
+# %% ../nbs/19_user_avatars.ipynb #1ad40023
 def _load_json_gltf(path: Path):
     "A `.gltf` (JSON) and the files its buffers name, packed into one binary blob."
     import warnings
@@ -91,7 +91,7 @@ def _load_json_gltf(path: Path):
         g.convert_buffers(pygltflib.BufferFormat.BINARYBLOB)
     return g
 
-
+# %% ../nbs/19_user_avatars.ipynb #cc0365d6
 def open_gltf(path):
     """(parsed glTF, binary chunk) of the `.glb`/`.vrm` (or `.gltf` with its files) at `path`; an
     InputError naming it otherwise."""
@@ -138,7 +138,7 @@ def pick_mesh(g, mesh=None, where='glTF') -> int:
         )
     return int(np.argmax(counts))
 
-# %% ../nbs/19_user_avatars.ipynb #d2be77dd
+# %% ../nbs/19_user_avatars.ipynb #e4d36deb
 def vrm_version(g) -> str | None:
     "'0' for VRM 0.x, '1' for VRM 1.0, None for plain glTF."
     ext = g.extensions or {}
@@ -247,7 +247,7 @@ def read_image(g, blob: bytes, index: int, where) -> np.ndarray | None:
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     return None if arr is None else (arr[..., ::-1] / 255.0).astype(np.float32)
 
-# %% ../nbs/19_user_avatars.ipynb #073b99db
+# %% ../nbs/19_user_avatars.ipynb #cd31c29c
 def primitive_colour(g, blob, prim, n: int, where) -> tuple:
     "(colours (n, 3) sRGB, uvs (n, 2) or None, texture or None) of one primitive."
     mat = g.materials[prim.material] if prim.material is not None and g.materials else None
@@ -302,7 +302,7 @@ def _primitive(g, blob, prim, n_t: int, where) -> dict:
     cols, uv, tex = primitive_colour(g, blob, prim, len(v), where)
     return dict(verts=v, faces=f, targets=d, colors=cols, uvs=uv, texture=tex)
 
-# %% ../nbs/19_user_avatars.ipynb #26eecce7
+# %% ../nbs/19_user_avatars.ipynb #fbf6fb2f
 def read_morph_mesh(path, mesh=None) -> dict:
     """The drivable mesh of the `.glb`/`.vrm` at `path`, in world units: {'verts' (N, 3),
     'targets' (n, N, 3), 'names', 'parts' (per primitive: faces, colours, uvs, texture, first
@@ -337,7 +337,7 @@ def read_morph_mesh(path, mesh=None) -> dict:
         vrm=vrm_version(g),
     )
 
-# %% ../nbs/19_user_avatars.ipynb #3442b208
+# %% ../nbs/19_user_avatars.ipynb #8f0d8ffc
 def face_frame(
     verts: np.ndarray, targets: np.ndarray, margin: float = 1.35, share: float = 0.05
 ) -> dict:
@@ -374,7 +374,7 @@ class GltfAvatar(Avatar):
         self.source_hash = self.meta.get('sha256', '')
         self.folder: Path | None = None  # its user avatar folder, once stored
 
-# %% ../nbs/19_user_avatars.ipynb #dd849f5a
+# %% ../nbs/19_user_avatars.ipynb #a6923f72
 @patch
 def meshes(self: GltfAvatar, c: np.ndarray) -> list[Mesh]:
     "V(c) = V0 + sum_i c_i Delta_i, one Mesh per primitive (at most one textured)."
@@ -435,7 +435,7 @@ def avatar_home() -> Path:
     data = os.environ.get('XDG_DATA_HOME') or Path.home() / '.local' / 'share'
     return Path(os.environ.get('FREEAVATAR_HOME') or Path(data) / 'freeavatar') / 'avatars'
 
-# %% ../nbs/19_user_avatars.ipynb #3f147489
+# %% ../nbs/19_user_avatars.ipynb #c2cd2e8a
 def check_new_name(name: str):
     "An InputError unless `name` is a free, well-formed avatar name."
     from freeavatar.avatars import AVATARS
@@ -452,7 +452,7 @@ def check_new_name(name: str):
             f"is already taken ({avatar_home() / name}); `freeavatar avatar remove {name}` first",
         )
 
-# %% ../nbs/19_user_avatars.ipynb #f75f758a
+# %% ../nbs/19_user_avatars.ipynb #6e4c40ff
 def _pack(mesh: dict) -> dict:
     "The arrays of a morph mesh as one flat dict for `np.savez`."
     out = {'verts': mesh['verts'], 'targets': mesh['targets']}
@@ -497,7 +497,7 @@ def sha256_of(path) -> str:
             h.update(chunk)
     return h.hexdigest()
 
-# %% ../nbs/19_user_avatars.ipynb #ad41a479
+# %% ../nbs/19_user_avatars.ipynb #bcfc5cea
 def import_avatar(path, name: str, mesh=None) -> GltfAvatar:
     "Read `path` and store it as user avatar `name` (untrained); returns the avatar."
     check_new_name(name)
@@ -560,7 +560,7 @@ def write_glb(self: GltfAvatar, values: np.ndarray, fps: float, path) -> Path:
         raise InputError(self.name, "is not stored in an avatar folder: no file to animate")
     return add_animation(self.folder / 'source.glb', values, fps, path, self.meta['mesh'])
 
-# %% ../nbs/19_user_avatars.ipynb #dbfbb07c
+# %% ../nbs/19_user_avatars.ipynb #7bc66690
 def list_avatars() -> list[dict]:
     "One dict per user avatar: name, source, controls, ARKit-named ones, trained or not, folder."
     home, out = avatar_home(), []
@@ -585,7 +585,7 @@ def remove_avatar(name: str) -> Path:
     shutil.rmtree(d)
     return d
 
-# %% ../nbs/19_user_avatars.ipynb #b89cabd7
+# %% ../nbs/19_user_avatars.ipynb #3caa6262
 def _append(g, blob: bytearray, data: np.ndarray, kind: str, **minmax) -> int:
     "Append float32 `data` to `blob` as a new buffer view + accessor of `kind`; its accessor index."
     import pygltflib
@@ -606,7 +606,7 @@ def _append(g, blob: bytearray, data: np.ndarray, kind: str, **minmax) -> int:
     )
     return len(g.accessors) - 1
 
-# %% ../nbs/19_user_avatars.ipynb #99add284
+# %% ../nbs/19_user_avatars.ipynb #c2d749c5
 def add_animation(
     src, weights: np.ndarray, fps: float, out, mesh: int, name: str = 'freeavatar'
 ) -> Path:
