@@ -34,7 +34,7 @@ __all__ = ['DRIVER_KIND', 'AvatarDriver', 'init_driver', 'DriverConfig', 'driver
            'driver_terms', 'driver_data', 'train_driver', 'save_driver', 'load_driver', 'attach_user_avatar',
            'heldout_faces', 'drive_fidelity', 'add_avatar', 'avatar_home_at', 'round_trip']
 
-# %% ../nbs/47_own_avatar.ipynb #56458565
+# %% ../nbs/47_own_avatar.ipynb #11819bf8
 class AvatarDriver(nn.Module):
     "A user avatar's identity row `e_u` and output head `h_u`, on a frozen `RigDecoder`'s trunk."
 
@@ -52,7 +52,7 @@ class AvatarDriver(nn.Module):
         y = self.head(dec.blocks(F.gelu(x)))
         return y if self.training else y.clamp(0, 1)
 
-# %% ../nbs/47_own_avatar.ipynb #3071b845
+# %% ../nbs/47_own_avatar.ipynb #ba83ba84
 def init_driver(
     dec: RigDecoder, avatar: GltfAvatar, template: str, names: list[str]
 ) -> AvatarDriver:
@@ -76,7 +76,7 @@ def init_driver(
                     drv.head[1].bias[j] = dec.head[1].bias[tnames.index(a)]
     return drv
 
-# %% ../nbs/47_own_avatar.ipynb #ec371431
+# %% ../nbs/47_own_avatar.ipynb #c9f6c42a
 @dataclass
 class DriverConfig(Config):
     "Steps, batch and loss weights of a user avatar's row and head, and of its faces."
@@ -139,7 +139,7 @@ def driver_targets(anim: Animator, avatar, Z: torch.Tensor, delta: bool) -> tupl
     human = anim.names.index('human') if 'human' in anim.names else 0
     return F.normalize(Z - Z_[human] + Z_[-1], dim=-1), F_
 
-# %% ../nbs/47_own_avatar.ipynb #5a9473ad
+# %% ../nbs/47_own_avatar.ipynb #0b46e2de
 def pseudo_labels(anim: Animator, avatar, Z: torch.Tensor, cfg: DriverConfig) -> torch.Tensor:
     "(N, n) controls: per face embedding, the similarity-weighted mean of its k nearest renders'."
     from freeavatar.avatars import get_avatar
@@ -197,7 +197,7 @@ def driver_data(anim: Animator, avatar: GltfAvatar, cfg: DriverConfig, faces=Non
     PL = pseudo_labels(anim, avatar, Z, cfg) if cfg.w_pseudo and unnamed else None
     return (FF, ZT, FA, E, actor, PL)
 
-# %% ../nbs/47_own_avatar.ipynb #f06e6d9c
+# %% ../nbs/47_own_avatar.ipynb #45a1c07c
 def train_driver(
     anim: Animator,
     avatar: GltfAvatar,
@@ -233,7 +233,7 @@ def train_driver(
     hist['minutes'] = round((time.time() - t0) / 60, 2)
     return drv, hist
 
-# %% ../nbs/47_own_avatar.ipynb #0ca42dba
+# %% ../nbs/47_own_avatar.ipynb #a53d56da
 @patch
 def attach(self: Animator, avatar: GltfAvatar, driver: AvatarDriver) -> Animator:
     "Drive user avatar `avatar` with `driver` (on this animator's trunk) from now on; returns self."
@@ -249,7 +249,7 @@ def attach(self: Animator, avatar: GltfAvatar, driver: AvatarDriver) -> Animator
     self.drivers[avatar.name] = driver.eval()
     return self
 
-# %% ../nbs/47_own_avatar.ipynb #7741ca85
+# %% ../nbs/47_own_avatar.ipynb #b5905b09
 DRIVER_KIND = 'avatar-driver'
 
 
@@ -269,7 +269,7 @@ def save_driver(
         history=history or {},
     )
 
-# %% ../nbs/47_own_avatar.ipynb #b8fd47b0
+# %% ../nbs/47_own_avatar.ipynb #11227003
 def load_driver(folder, anim: Animator) -> AvatarDriver:
     "The driver saved in `folder`, checked against `anim` (CheckpointError if trained on another)."
     path = Path(folder) / 'driver.pt'
@@ -303,7 +303,7 @@ def heldout_faces(anim: Animator, n: int) -> tuple[np.ndarray, np.ndarray]:
     held = face_rows(anim.encoder, 'actors', 'heldout', n, dc, keep_images=True)
     return held.images, held.E
 
-# %% ../nbs/47_own_avatar.ipynb #4dd0ff11
+# %% ../nbs/47_own_avatar.ipynb #7fb5da52
 @torch.no_grad()
 def drive_fidelity(anim: Animator, avatar, images: np.ndarray, E=None, truth=None) -> dict:
     """{'fidelity', 'rest_fidelity', 'rig_mae'} of `avatar` on face `images`; the rig error (given
@@ -327,7 +327,7 @@ def drive_fidelity(anim: Animator, avatar, images: np.ndarray, E=None, truth=Non
         out['rig_mae'] = round(float(np.abs(C[:, cols] - T[:, cols]).mean()), 4)
     return out
 
-# %% ../nbs/47_own_avatar.ipynb #7ef2fdae
+# %% ../nbs/47_own_avatar.ipynb #fae817fc
 def add_avatar(path, name: str, mesh=None, preset: str = 'cpu', weights=None, log=print) -> dict:
     "Import `path` as avatar `name`, train its renderer and driver for `weights`: a summary dict."
     t0 = time.time()
@@ -371,7 +371,7 @@ def avatar_home_at(path):
         else:
             os.environ['FREEAVATAR_HOME'] = old
 
-# %% ../nbs/47_own_avatar.ipynb #2ad54fdd
+# %% ../nbs/47_own_avatar.ipynb #09a90fe7
 def round_trip(weights=None, names=('human', 'toon', 'creature'), preset='cpu', log=print) -> dict:
     """Per built-in avatar: exported, added back (in a temporary home), both driven on the same
     held-out actors: {name: {'built_in', 'imported', 'rig_ratio', 'add_minutes', 'arkit_targets'}}.
