@@ -188,3 +188,61 @@ def test_a_third_party_gltf_is_added_and_driven(run, tmp_path, home):
     assert W.shape == (8, 2) and np.isfinite(W).all()
     report = khronos(out / 'cube.glb')
     assert report['issues']['numErrors'] == 0, report['issues']['messages'][:5]
+
+
+def _vrm(path, ext: dict):
+    "`morph_glb`'s two-target quad, its target names removed and `ext` added as extensions."
+    morph_glb(path, 2)
+    g, _ = U.open_gltf(path)
+    g.meshes[0].extras = {}
+    g.extensions = ext
+    g.extensionsUsed = list(ext)
+    g.save_binary(str(path))
+    return path
+
+
+def test_vrm_names_and_facing(tmp_path, home):
+    "VRM 0.x names targets by blend shape groups and faces -z (turned round); 1.0 by expressions."
+    groups = [
+        {'name': 'Joy', 'presetName': 'joy', 'binds': [{'mesh': 0, 'index': 0, 'weight': 100}]},
+        {'name': 'Ah', 'presetName': 'a', 'binds': [{'mesh': 0, 'index': 1, 'weight': 100}]},
+    ]
+    v0 = U.read_morph_mesh(
+        _vrm(tmp_path / 'v0.vrm', {'VRM': {'blendShapeMaster': {'blendShapeGroups': groups}}})
+    )
+    plain = U.read_morph_mesh(morph_glb(tmp_path / 'plain.glb', 2))
+    assert v0['vrm'] == '0' and v0['names'] == ['joy', 'a']
+    np.testing.assert_allclose(v0['verts'][:, [0, 2]], -plain['verts'][:, [0, 2]])  # turned round y
+    np.testing.assert_allclose(v0['targets'][:, :, 2], -plain['targets'][:, :, 2])
+    exprs = {'preset': {'happy': {'morphTargetBinds': [{'node': 0, 'index': 1, 'weight': 1.0}]}}}
+    v1 = U.read_morph_mesh(_vrm(tmp_path / 'v1.vrm', {'VRMC_vrm': {'expressions': exprs}}))
+    assert v1['vrm'] == '1' and v1['names'] == ['morph_0', 'happy']
+    np.testing.assert_allclose(v1['verts'], plain['verts'])  # VRM 1.0 already faces +z
+
+
+def test_sparse_targets_read(tmp_path):
+    "A sparse morph target (only the moved vertex stored) reads as the dense one."
+    path = morph_glb(tmp_path / 'dense.glb', 1)
+    dense = U.read_morph_mesh(path)['targets']
+    g, blob = U.open_gltf(path)
+    b = bytearray(blob)
+    idx, val = np.array([3], np.uint16), np.array([[0, 0, 0.1]], np.float32)
+    views = []
+    for arr in (idx, val):
+        b.extend(b'\0' * (-len(b) % 4))
+        g.bufferViews.append(
+            pygltflib.BufferView(buffer=0, byteOffset=len(b), byteLength=arr.nbytes)
+        )
+        b.extend(arr.tobytes())
+        views.append(len(g.bufferViews) - 1)
+    a = g.accessors[g.meshes[0].primitives[0].targets[0]['POSITION']]
+    a.bufferView = None
+    a.sparse = pygltflib.Sparse(
+        count=1,
+        indices=pygltflib.AccessorSparseIndices(bufferView=views[0], componentType=5123),
+        values=pygltflib.AccessorSparseValues(bufferView=views[1]),
+    )
+    g.buffers[0].byteLength = len(b)
+    g.set_binary_blob(bytes(b))
+    g.save_binary(str(tmp_path / 'sparse.glb'))
+    np.testing.assert_allclose(U.read_morph_mesh(tmp_path / 'sparse.glb')['targets'], dense)
