@@ -22,7 +22,7 @@ from .expression import ExpressionEncoder
 # %% auto #0
 __all__ = ['cmd_assets', 'cmd_sheets', 'cmd_demo', 'cmd_render', 'cmd_bench', 'cmd_probe', 'add_probe_args', 'default_name',
            'cmd_avatar', 'add_avatar_args', 'cmd_train', 'add_sheets_args', 'add_render_args', 'add_train_args',
-           'add_bench_args', 'add_assets_args', 'commands', 'parser', 'main']
+           'add_bench_expression_args', 'add_bench_args', 'add_assets_args', 'commands', 'parser', 'main']
 
 # %% ../nbs/70_cli.ipynb #545d4f2e
 def cmd_assets(args) -> int:
@@ -231,6 +231,29 @@ def add_train_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     return s
 
+# %% ../nbs/70_cli.ipynb #34ab6e3e
+def add_bench_expression_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "The options of `freeavatar bench` that measure another expression encoder."
+    s.add_argument(
+        '--expression',
+        default=None,
+        metavar='PATH',
+        help='also measure this trained expression encoder (expression.pt)',
+    )
+    s.add_argument(
+        '--heldout',
+        type=int,
+        default=None,
+        help='held-out triplets per source for --expression (default: as trained)',
+    )
+    s.add_argument(
+        '--pool',
+        type=int,
+        default=None,
+        help='held-out faces they are drawn from (default: as trained)',
+    )
+    return s
+
 # %% ../nbs/70_cli.ipynb #b26d3b01
 def add_bench_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "The options of `freeavatar bench`."
@@ -257,25 +280,7 @@ def add_bench_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action='store_true',
         help='also export each built-in avatar, add it back as a user avatar and compare (~10 min)',
     )
-    s.add_argument(
-        '--expression',
-        default=None,
-        metavar='PATH',
-        help='also measure this trained expression encoder (expression.pt)',
-    )
-    s.add_argument(
-        '--heldout',
-        type=int,
-        default=None,
-        help='held-out triplets per source for --expression (default: as trained)',
-    )
-    s.add_argument(
-        '--pool',
-        type=int,
-        default=None,
-        help='held-out faces they are drawn from (default: as trained)',
-    )
-    return s
+    return add_bench_expression_args(s)
 
 # %% ../nbs/70_cli.ipynb #42b9ae0a
 def add_assets_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
