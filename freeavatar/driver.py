@@ -34,7 +34,7 @@ __all__ = ['DRIVER_KIND', 'AvatarDriver', 'init_driver', 'DriverConfig', 'driver
            'driver_terms', 'driver_data', 'train_driver', 'save_driver', 'load_driver', 'attach_user_avatar',
            'heldout_faces', 'drive_fidelity', 'add_avatar', 'avatar_home_at', 'round_trip']
 
-# %% ../nbs/47_own_avatar.ipynb #11819bf8
+# %% ../nbs/47_own_avatar.ipynb #41ef3f71
 class AvatarDriver(nn.Module):
     "A user avatar's identity row `e_u` and output head `h_u`, on a frozen `RigDecoder`'s trunk."
 
@@ -52,7 +52,7 @@ class AvatarDriver(nn.Module):
         y = self.head(dec.blocks(F.gelu(x)))
         return y if self.training else y.clamp(0, 1)
 
-# %% ../nbs/47_own_avatar.ipynb #ba83ba84
+# %% ../nbs/47_own_avatar.ipynb #138645f9
 def init_driver(
     dec: RigDecoder, avatar: GltfAvatar, template: str, names: list[str]
 ) -> AvatarDriver:
@@ -76,7 +76,7 @@ def init_driver(
                     drv.head[1].bias[j] = dec.head[1].bias[tnames.index(a)]
     return drv
 
-# %% ../nbs/47_own_avatar.ipynb #c9f6c42a
+# %% ../nbs/47_own_avatar.ipynb #05e6a538
 @dataclass
 class DriverConfig(Config):
     "Steps, batch and loss weights of a user avatar's row and head, and of its faces."
@@ -125,32 +125,29 @@ def driver_faces(anim: Animator, cfg: DriverConfig) -> tuple:
     actor[:n_act] = True
     return (torch.from_numpy(faces.F), torch.from_numpy(faces.Z), torch.from_numpy(faces.E), actor)
 
-# %% ../nbs/47_own_avatar.ipynb #eb80b0cd
+# %% ../nbs/47_own_avatar.ipynb #34822f20
 def driver_targets(anim: Animator, avatar, Z: torch.Tensor, delta: bool) -> tuple:
-    "(perceptual targets (N, D), rest-anchor features (K, feat_dim)) for `avatar`."
+    """(perceptual targets (N, D), rest-anchor features (K, feat_dim), the neutral-to-rest shift
+    z(A0) - z(H0) (D,)) for `avatar`."""
     from freeavatar.avatars import get_avatar
 
     S = anim.img_size
     rests = [get_avatar(n).render(size=S) for n in anim.names[: len(anim.decoder.n_controls)]]
     F_, Z_ = read_faces(anim.encoder, np.stack(rests + [avatar.render(size=S)]))
     F_, Z_ = torch.from_numpy(F_), torch.from_numpy(Z_)
-    if not delta:
-        return Z, F_
     human = anim.names.index('human') if 'human' in anim.names else 0
-    return F.normalize(Z - Z_[human] + Z_[-1], dim=-1), F_
+    shift = Z_[-1] - Z_[human]
+    return (F.normalize(Z + shift, dim=-1) if delta else Z), F_, shift
 
-# %% ../nbs/47_own_avatar.ipynb #0b46e2de
-def pseudo_labels(anim: Animator, avatar, Z: torch.Tensor, cfg: DriverConfig) -> torch.Tensor:
-    "(N, n) controls: per face embedding, the similarity-weighted mean of its k nearest renders'."
-    from freeavatar.avatars import get_avatar
-
-    S = anim.img_size
-    R, C = reference_renders(avatar, cfg.n_refs, S, cfg.seed)
+# %% ../nbs/47_own_avatar.ipynb #fef603a0
+def pseudo_labels(
+    anim: Animator, avatar, Z: torch.Tensor, shift, cfg: DriverConfig
+) -> torch.Tensor:
+    """(N, n) controls: per face embedding (moved by `shift`, `driver_targets`'), the similarity-
+    weighted mean of its k nearest renders'."""
+    R, C = reference_renders(avatar, cfg.n_refs, anim.img_size, cfg.seed)
     _, ZR = read_faces(anim.encoder, R)
-    _, Zr = read_faces(
-        anim.encoder, np.stack([get_avatar('human').render(size=S), avatar.render(size=S)])
-    )
-    q = F.normalize(Z + torch.from_numpy(Zr[1] - Zr[0]) * cfg.delta, dim=-1).numpy()
+    q = F.normalize(Z + shift * cfg.delta, dim=-1).numpy()
     sim = q @ ZR.T
     k = min(cfg.k, len(ZR))
     idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
@@ -187,17 +184,17 @@ def driver_terms(drv, dec, encoder, renderer, avatar, data, cfg, rng) -> dict:
         terms['rig'] = (c[act] - target).abs()[:, mask].mean()
     return terms
 
-# %% ../nbs/47_own_avatar.ipynb #de33fd95
+# %% ../nbs/47_own_avatar.ipynb #a393a033
 def driver_data(anim: Animator, avatar: GltfAvatar, cfg: DriverConfig, faces=None) -> tuple:
     """What `driver_terms` reads: (features, perceptual targets, rest features, expressions,
     is-actor, pseudo-labels or None); `faces` is `driver_faces`'s (read here if not given)."""
     FF, Z, E, actor = faces if faces is not None else driver_faces(anim, cfg)
-    ZT, FA = driver_targets(anim, avatar, Z, cfg.delta)
+    ZT, FA, shift = driver_targets(anim, avatar, Z, cfg.delta)
     unnamed = len(avatar.arkit) < len(avatar.controls)
-    PL = pseudo_labels(anim, avatar, Z, cfg) if cfg.w_pseudo and unnamed else None
+    PL = pseudo_labels(anim, avatar, Z, shift, cfg) if cfg.w_pseudo and unnamed else None
     return (FF, ZT, FA, E, actor, PL)
 
-# %% ../nbs/47_own_avatar.ipynb #45a1c07c
+# %% ../nbs/47_own_avatar.ipynb #686dc81d
 def train_driver(
     anim: Animator,
     avatar: GltfAvatar,
@@ -233,7 +230,7 @@ def train_driver(
     hist['minutes'] = round((time.time() - t0) / 60, 2)
     return drv, hist
 
-# %% ../nbs/47_own_avatar.ipynb #a53d56da
+# %% ../nbs/47_own_avatar.ipynb #41da7629
 @patch
 def attach(self: Animator, avatar: GltfAvatar, driver: AvatarDriver) -> Animator:
     "Drive user avatar `avatar` with `driver` (on this animator's trunk) from now on; returns self."
@@ -249,7 +246,7 @@ def attach(self: Animator, avatar: GltfAvatar, driver: AvatarDriver) -> Animator
     self.drivers[avatar.name] = driver.eval()
     return self
 
-# %% ../nbs/47_own_avatar.ipynb #b5905b09
+# %% ../nbs/47_own_avatar.ipynb #5c27bea8
 DRIVER_KIND = 'avatar-driver'
 
 
@@ -269,7 +266,7 @@ def save_driver(
         history=history or {},
     )
 
-# %% ../nbs/47_own_avatar.ipynb #11227003
+# %% ../nbs/47_own_avatar.ipynb #ef0e9ca2
 def load_driver(folder, anim: Animator) -> AvatarDriver:
     "The driver saved in `folder`, checked against `anim` (CheckpointError if trained on another)."
     path = Path(folder) / 'driver.pt'
@@ -303,7 +300,7 @@ def heldout_faces(anim: Animator, n: int) -> tuple[np.ndarray, np.ndarray]:
     held = face_rows(anim.encoder, 'actors', 'heldout', n, dc, keep_images=True)
     return held.images, held.E
 
-# %% ../nbs/47_own_avatar.ipynb #7fb5da52
+# %% ../nbs/47_own_avatar.ipynb #8a83cf8d
 @torch.no_grad()
 def drive_fidelity(anim: Animator, avatar, images: np.ndarray, E=None, truth=None) -> dict:
     """{'fidelity', 'rest_fidelity', 'rig_mae'} of `avatar` on face `images`; the rig error (given
@@ -327,7 +324,7 @@ def drive_fidelity(anim: Animator, avatar, images: np.ndarray, E=None, truth=Non
         out['rig_mae'] = round(float(np.abs(C[:, cols] - T[:, cols]).mean()), 4)
     return out
 
-# %% ../nbs/47_own_avatar.ipynb #fae817fc
+# %% ../nbs/47_own_avatar.ipynb #77ad4f55
 def add_avatar(path, name: str, mesh=None, preset: str = 'cpu', weights=None, log=print) -> dict:
     "Import `path` as avatar `name`, train its renderer and driver for `weights`: a summary dict."
     t0 = time.time()
@@ -371,7 +368,7 @@ def avatar_home_at(path):
         else:
             os.environ['FREEAVATAR_HOME'] = old
 
-# %% ../nbs/47_own_avatar.ipynb #09a90fe7
+# %% ../nbs/47_own_avatar.ipynb #22474faa
 def round_trip(weights=None, names=('human', 'toon', 'creature'), preset='cpu', log=print) -> dict:
     """Per built-in avatar: exported, added back (in a temporary home), both driven on the same
     held-out actors: {name: {'built_in', 'imported', 'rig_ratio', 'add_minutes', 'arkit_targets'}}.
