@@ -115,7 +115,7 @@ def cmd_bench(args) -> int:
 # %% ../nbs/70_cli.ipynb #45b1da9f
 def cmd_probe(args) -> int:
     "`freeavatar probe`: the fidelity probe of one encoder checkpoint, as JSON (`64_probe`)."
-    res = probe(ExpressionEncoder.load(args.encoder))
+    res = probe(ExpressionEncoder.load(args.encoder), split=args.split)
     txt = json.dumps(res, indent=1)
     print(txt)
     if args.json:
@@ -126,6 +126,13 @@ def cmd_probe(args) -> int:
 def add_probe_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "The options of `freeavatar probe`."
     s.add_argument('--encoder', required=True, help='an expression.pt checkpoint')
+    s.add_argument(
+        '--split',
+        choices=('heldout', 'val'),
+        default='heldout',
+        help="actors the read-out is scored on: held-out identities (report) or new faces of "
+        "training identities (choose)",
+    )
     s.add_argument('--json', help='also write the result to this file')
     return s
 

@@ -11,9 +11,10 @@ from .datasets import DataConfig, make_dataset
 from .expression import ExpressionEncoder
 from .triplet_sets import evaluate, heldout_sets
 from .animator_data import REAL_CHANNELS, pearson
+from .core import InputError
 
 # %% auto #0
-__all__ = ['readout', 'probe']
+__all__ = ['VAL_SEED', 'readout', 'probe']
 
 # %% ../nbs/64_probe.ipynb #bf128f57
 def readout(F_tr: np.ndarray, Y_tr: np.ndarray, ridge: float = 10.0):
@@ -23,20 +24,31 @@ def readout(F_tr: np.ndarray, Y_tr: np.ndarray, ridge: float = 10.0):
     W = np.linalg.solve(X.T @ X + ridge * np.eye(X.shape[1]), X.T @ (Y_tr - Y_tr.mean(0)))
     return lambda F: ((F - mu) / sd) @ W + Y_tr.mean(0)
 
+# %% ../nbs/64_probe.ipynb #79688a19
+VAL_SEED = 1000  # the validation faces' seed offset: training identities, images no run has used
+
 # %% ../nbs/64_probe.ipynb #bff6d33d
 def probe(
     encoder: ExpressionEncoder,
     data_cfg: DataConfig | None = None,
     n_train: int = 3000,
     n_heldout: int = 800,
+    split: str = 'heldout',
 ) -> dict:
-    """Per-channel r of a linear read-out on held-out actors, the held-out triplet accuracy and
-    the key channels' r against MediaPipe on each held-out real clip."""
+    """Per-channel r of a linear read-out on held-out actors (or, `split='val'`, on new faces of
+    training identities), the held-out triplet accuracy and the key channels' r against MediaPipe
+    on each held-out real clip."""
+    if split not in ('heldout', 'val'):
+        raise InputError(split, "split must be 'heldout' or 'val'")
     t0 = time.time()
     dc = data_cfg or DataConfig(size=encoder.cfg.img_size)
     S = encoder.cfg.img_size
     tr = make_dataset('actors', 'train', n_train, S, dc.seed, augment=dc.augment)
-    ho = make_dataset('actors', 'heldout', n_heldout, S, dc.seed, augment=dc.augment)
+    ho = (
+        make_dataset('actors', 'heldout', n_heldout, S, dc.seed, augment=dc.augment)
+        if split == 'heldout'
+        else make_dataset('actors', 'train', n_heldout, S, dc.seed + VAL_SEED, augment=dc.augment)
+    )
     fit = readout(encoder.features(tr.images), tr.expr)
     pred = fit(encoder.features(ho.images))
     r = {c: round(pearson(pred[:, j], ho.expr[:, j]), 3) for j, c in enumerate(EXPRESSIONS)}
@@ -51,6 +63,7 @@ def probe(
         for m in [real.domain == clip]
     }
     return {
+        'split': split,
         'channels_r': r,
         'readable': int(sum(v >= 0.5 for v in r.values() if np.isfinite(v))),
         'triplet_acc': {s: v['all'] for s, v in evaluate(encoder.embed, heldout_sets(S)).items()},

@@ -126,6 +126,21 @@ def test_tidy_streams(rn):
     )
 
 
+def test_slow_cells_run_when_asked(rn, tmp_path):
+    "`--slow` runs the `#| slow` cells and stores their outputs; the course's times never do."
+    cells = [code('print("fast")', []), code('#| slow\nprint("slow")', [])]
+    src = tmp_path / 'lesson.ipynb'
+    src.write_text(json.dumps(dict(nbformat=4, nbformat_minor=5, metadata={}, cells=cells)))
+    outs = {}
+    for slow in (False, True):
+        rn.execute(src, tmp_path / f'out_{slow}.ipynb', slow=slow)
+        got = json.loads((tmp_path / f'out_{slow}.ipynb').read_text())['cells']
+        outs[slow] = [''.join(o.get('text', '')) for c in got for o in c['outputs']]
+    assert outs == {False: ['fast\n'], True: ['fast\n', 'slow\n']}
+    with pytest.raises(SystemExit):
+        rn.main(['--slow', '--times', str(tmp_path / 't.json')])
+
+
 def test_run_made_up_notebook(rn, tmp_path):
     """Runs the script end to end: outputs stored, slow cells keep theirs, export cell not run, a
     failure leaves the file."""

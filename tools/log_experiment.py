@@ -2,7 +2,12 @@
 """Append one row to the experiment log, `data/results/experiments.csv`, from a bench JSON (#29).
 
 .venv/bin/python tools/log_experiment.py BENCH_JSON --name NAME --change "what changed" \
-    [--commit SHA] [--minutes M] [--kept yes|no] [--note "why"]
+    [--commit SHA] [--minutes M] [--kept yes|no] [--note "why"] [--probe-val P] [--probe-heldout P]
+.venv/bin/python tools/log_experiment.py --probe-val P --probe-heldout P --name NAME --change ...
+
+An encoder-only experiment (no animator, so no bench) is logged from its probes alone
+(`freeavatar probe --split val|heldout --json P`): the validation split's readable channels and
+mean r, which choose, and the held-out ones with the triplets and real clips, which report.
 
 Every figure in the row is read from BENCH_JSON (written by `freeavatar bench --json`), none is
 typed: rig error per avatar on held-out actors, the human channels read at r >= 0.5, the worst of
@@ -23,7 +28,9 @@ FIELDS = [
     'name', 'date', 'commit', 'change', 'train_minutes',
     'rig_human', 'rig_toon', 'rig_creature', 'human_channels_r05',
     'real_worst_key_r', 'real_worst_clip_r', 'neutral_bias_worst',
-    'triplet_actors', 'triplet_cross', 'triplet_real', 'kept', 'note',
+    'triplet_actors', 'triplet_cross', 'triplet_real',
+    'probe_val_readable', 'probe_val_mean_r', 'probe_heldout_readable', 'probe_heldout_mean_r',
+    'kept', 'note',
 ]  # fmt: skip
 
 
@@ -44,6 +51,28 @@ def figures(bench: dict) -> dict:
     }
 
 
+def probe_figures(val: dict | None, heldout: dict | None) -> dict:
+    """The log's probe columns from `freeavatar probe --json` results of each split (either may be
+    None); the held-out probe's triplet accuracies are the bench's own measure."""
+    out = {}
+    for split, res in (('val', val), ('heldout', heldout)):
+        if res is None:
+            continue
+        if res.get('split', 'heldout') != split:
+            raise ValueError(f"a probe of the {res.get('split')!r} split given as {split!r}")
+        r = list(res['channels_r'].values())
+        out[f'probe_{split}_readable'] = res['readable']
+        out[f'probe_{split}_mean_r'] = round(sum(r) / len(r), 3)
+    if heldout is not None:
+        t = heldout['triplet_acc']
+        out.update(
+            triplet_actors=t['actors'],
+            triplet_cross=t['cross-domain'],
+            triplet_real=t['real'],
+        )
+    return out
+
+
 def read_log(path: Path = LOG) -> list[dict]:
     "The experiment log's rows (empty when there is no log yet)."
     if not path.exists():
@@ -52,9 +81,17 @@ def read_log(path: Path = LOG) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def log_row(row: dict, path: Path = LOG) -> list[dict]:
-    "Add `row` to the log at `path`, replacing a row of the same name; returns all rows."
-    rows = [r for r in read_log(path) if r['name'] != row['name']] + [row]
+def log_row(row: dict, path: Path = LOG, update: bool = False) -> list[dict]:
+    """Add `row` to the log at `path`, replacing a row of the same name (`update`: merged into it,
+    its other columns kept, in its place); returns all rows."""
+    rows = read_log(path)
+    old = next((r for r in rows if r['name'] == row['name']), None)
+    if update and old is None:
+        raise ValueError(f"{path}: no row named {row['name']!r} to update")
+    if update:
+        old.update({k: v for k, v in row.items() if v not in ('', None)})
+    else:
+        rows = [r for r in rows if r['name'] != row['name']] + [row]
     with path.open('w', newline='') as f:
         w = csv.DictWriter(f, FIELDS)
         w.writeheader()
@@ -64,24 +101,49 @@ def log_row(row: dict, path: Path = LOG) -> list[dict]:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('bench', type=Path)
+    p.add_argument('bench', type=Path, nargs='?', help='a bench JSON (none: a probe-only row)')
     p.add_argument('--name', required=True)
-    p.add_argument('--change', required=True)
+    p.add_argument('--change', default='')
     p.add_argument('--date', default='')
     p.add_argument('--commit', default='')
     p.add_argument('--kept', default='')
     p.add_argument('--note', default='')
     p.add_argument('--minutes', default=None)
+    p.add_argument('--probe-val', type=Path, help="`freeavatar probe --split val --json` output")
+    p.add_argument('--probe-heldout', type=Path, help='`freeavatar probe --json` output')
+    p.add_argument(
+        '--update',
+        action='store_true',
+        help="merge the given figures into the existing row NAME (e.g. a baseline's probes)",
+    )
     a = p.parse_args(argv)
+    if not (a.bench or a.probe_val or a.probe_heldout):
+        p.error('give a bench JSON, a probe JSON, or both')
+    if not (a.change or a.update):
+        p.error('--change (what the experiment changed) is required for a new row')
+    row = {}
+    read = lambda path: json.loads(path.read_text()) if path else None
     try:
-        bench = json.loads(a.bench.read_text())
-        row = figures(bench)
+        if a.bench:
+            row.update(figures(read(a.bench)))
+        # with a bench (or a row's own, on --update) the bench's triplet figures are kept: the
+        # same measure, once
+        probes = probe_figures(read(a.probe_val), read(a.probe_heldout))
+        keep_bench = a.bench or a.update
+        row.update({k: v for k, v in probes.items() if not keep_bench or k.startswith('probe_')})
     except (OSError, ValueError, KeyError) as err:
-        raise SystemExit(f'log_experiment: {a.bench}: not a readable bench JSON ({err!r})') from err
+        which = a.bench or a.probe_val or a.probe_heldout
+        raise SystemExit(f'log_experiment: {which}: not a readable result ({err!r})') from err
     if a.minutes is not None:
         row['train_minutes'] = a.minutes
-    row.update(name=a.name, date=a.date, commit=a.commit, change=a.change, kept=a.kept, note=a.note)
-    log_row(row)
+    meta = dict(
+        name=a.name, date=a.date, commit=a.commit, change=a.change, kept=a.kept, note=a.note
+    )
+    row.update(meta)
+    try:
+        log_row(row, update=a.update)
+    except ValueError as err:
+        raise SystemExit(f'log_experiment: {err}') from err
     return 0
 
 

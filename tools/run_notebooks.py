@@ -2,9 +2,9 @@
 """Execute the course notebooks and store their outputs in them, small enough to commit (`make
 notebooks`).
 
-.venv/bin/python tools/run_notebooks.py                          # every nbs/[0-9]*.ipynb and
-nbs/index.ipynb .venv/bin/python tools/run_notebooks.py nbs/00_core.ipynb --out /tmp/nbout   # write
-executed copies elsewhere
+    .venv/bin/python tools/run_notebooks.py          # every nbs/[0-9]*.ipynb and nbs/index.ipynb
+    .venv/bin/python tools/run_notebooks.py nbs/00_core.ipynb --out /tmp/nbout  # copies elsewhere
+    .venv/bin/python tools/run_notebooks.py nbs/18_avatars.ipynb --slow  # `#| slow` cells too
 
 Each notebook runs top to bottom in a fresh Python process (one `execnb` CaptureShell, the shell
 `nbdev_test` uses), with the working directory and `sys.path` set to the notebook's folder, as
@@ -200,9 +200,12 @@ def tidy_streams(outs: list, max_lines=MAX_LINES) -> list:
 
 
 # ---------------------------------------------------------------- one notebook, in its own process
-def execute(src: Path, dest: Path, mpl_format='png', timeout=None, counts=False) -> dict:
-    """Run `src` in this process, write it with its outputs to `dest` (atomically). Raises CellError
-    on a failing cell."""
+def execute(
+    src: Path, dest: Path, mpl_format='png', timeout=None, counts=False, slow=False
+) -> dict:
+    """Run `src` in this process, write it with its outputs to `dest` (atomically); `slow` runs the
+    `#| slow` cells too, so that they store the outputs of a deliberate run. Raises CellError on a
+    failing cell."""
     from execnb.nbio import nb2str
     from execnb.shell import CaptureShell
     from fastcore.xtras import working_directory
@@ -211,7 +214,13 @@ def execute(src: Path, dest: Path, mpl_format='png', timeout=None, counts=False)
 
     raw = src.read_bytes()
     nb = json.loads(raw)
-    flags, t0, n_run, n_skip, ran = skip_flags(), time.time(), 0, 0, []
+    flags, t0, n_run, n_skip, ran = (
+        skip_flags() - ({'slow'} if slow else set()),
+        time.time(),
+        0,
+        0,
+        [],
+    )
     shell = CaptureShell(src.resolve(), mpl_format=mpl_format)
     with working_directory(src.resolve().parent):
         for i, cell in enumerate(nb['cells']):
@@ -274,7 +283,7 @@ def execute(src: Path, dest: Path, mpl_format='png', timeout=None, counts=False)
 def _worker(a) -> int:
     src, dest = Path(a.notebooks[0]), Path(a.worker)
     try:
-        r = execute(src, dest, a.mpl_format, a.timeout, a.counts)
+        r = execute(src, dest, a.mpl_format, a.timeout, a.counts, a.slow)
     except CellError as e:
         print(f'FAILED {e}', file=sys.stderr, flush=True)
         return 1
@@ -339,8 +348,15 @@ def main(argv=None) -> int:
         help="write each notebook's wall-clock seconds (slow cells off) to this JSON file, which "
         'the syllabus in nbs/index.ipynb reads',
     )
+    p.add_argument(
+        '--slow',
+        action='store_true',
+        help='also run the `#| slow` cells (full trainings, speed measures), storing their outputs',
+    )
     p.add_argument('--worker', help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    if a.slow and a.times:
+        p.error('--times measures the course as a learner runs it, slow cells off: not with --slow')
     if a.worker:
         return _worker(a)
     nbs = [Path(n) for n in a.notebooks] or default_notebooks()
@@ -355,6 +371,7 @@ def main(argv=None) -> int:
             [sys.executable, __file__, str(nb), '--worker', str(dest), '--mpl-format', a.mpl_format]
             + (['--timeout', str(a.timeout)] if a.timeout else [])
             + (['--counts'] if a.counts else [])
+            + (['--slow'] if a.slow else [])
         )
         t0 = time.time()
         if subprocess.run(cmd).returncode == 0:

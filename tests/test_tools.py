@@ -1,0 +1,47 @@
+"""tools/log_experiment.py: encoder-only experiments logged from their probes (#29)."""
+
+import importlib.util
+import sys
+import pytest
+from conftest import ROOT
+
+
+def tool(name: str):
+    "A module of `tools/`, imported from its file (tools/ is not a package)."
+    spec = importlib.util.spec_from_file_location(name, ROOT / 'tools' / f'{name}.py')
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def probe_result(split: str, r: float) -> dict:
+    "A `freeavatar probe --json` result whose 25 channels all read at `r`."
+    return {
+        'split': split,
+        'channels_r': {f'c{i}': r for i in range(25)},
+        'readable': 25 if r >= 0.5 else 0,
+        'triplet_acc': {'actors': 0.7, 'cross-domain': 0.71, 'real': 0.72},
+        'real_worst': -0.2,
+    }
+
+
+def test_probe_rows_are_logged_and_merged(tmp_path):
+    log = tool('log_experiment')
+    figs = log.probe_figures(probe_result('val', 0.6), probe_result('heldout', 0.4))
+    assert figs['probe_val_readable'] == 25 and figs['probe_heldout_readable'] == 0
+    assert figs['probe_val_mean_r'] == 0.6 and figs['triplet_cross'] == 0.71
+    # a probe given as the other split is refused
+    with pytest.raises(ValueError, match='split'):
+        log.probe_figures(probe_result('heldout', 0.6), None)
+    path = tmp_path / 'experiments.csv'
+    log.log_row({'name': 'base', 'change': 'shipped', 'rig_human': 0.07}, path)
+    log.log_row({'name': 'exp', 'change': 'more actors', **figs}, path)
+    # merging probe figures into the baseline keeps its other columns
+    rows = log.log_row({'name': 'base', 'probe_val_mean_r': 0.5}, path, update=True)
+    base = next(r for r in rows if r['name'] == 'base')
+    got = [str(base[k]) for k in ('change', 'rig_human', 'probe_val_mean_r')]
+    assert got == ['shipped', '0.07', '0.5']
+    assert [r['name'] for r in log.read_log(path)] == ['base', 'exp']
+    with pytest.raises(ValueError, match='no row named'):
+        log.log_row({'name': 'nope'}, path, update=True)

@@ -1,0 +1,67 @@
+#!/usr/bin/env python
+"""An encoder-only experiment (#29): the shipped MAE tuned by the `cpu` triplet recipe, changed,
+saved for `freeavatar probe` (no animator, so minutes not half an hour).
+
+.venv/bin/python tools/tune_encoder.py out/exp/a12k_s0 --actors 12000 --seed 0   # about 10 min
+.venv/bin/python tools/tune_encoder.py out/exp/aux2 --set aux=86
+.venv/bin/freeavatar probe --encoder out/exp/a12k_s0/expression.pt --split val --json P.json
+.venv/bin/python tools/log_experiment.py --probe-val P.json --probe-heldout H.json --name ...
+
+Writes OUT/expression.pt (with its loss history) and OUT/metrics.json (held-out triplets after
+each round, minutes). Not part of the package; the rows `actors-4k-*` and `actors-12k-*` of the
+experiment log were made with it.
+"""
+
+from __future__ import annotations
+import argparse
+import dataclasses
+import json
+import time
+import warnings
+from pathlib import Path
+import torch
+from freeavatar.assets import default_weights
+from freeavatar.datasets import DataConfig
+from freeavatar.expression import ExprConfig
+from freeavatar.expression_train import train_expression
+
+
+def overrides(cfg, pairs: list[str]) -> dict:
+    "`FIELD=VALUE` strings as typed overrides of `cfg`'s fields (the type of the field's default)."
+    out = {}
+    for pair in pairs:
+        k, _, v = pair.partition('=')
+        if not hasattr(cfg, k):
+            raise SystemExit(f"--set {pair}: ExprConfig has no field {k!r}")
+        kind = type(getattr(cfg, k))
+        out[k] = v.lower() in ('1', 'true', 'yes') if kind is bool else kind(v)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('out', type=Path)
+    p.add_argument('--actors', type=int, default=DataConfig.cpu().n_actors, help='training actors')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--mae', type=Path, default=None, help='default: data/weights/mae.pt')
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE')
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    warnings.simplefilter('ignore')
+    a.out.mkdir(parents=True, exist_ok=True)
+    c = ExprConfig.cpu()
+    c = dataclasses.replace(c, seed=a.seed, **overrides(c, a.set))
+    t0 = time.time()
+    mae = a.mae or default_weights() / 'mae.pt'
+    _, m = train_expression(
+        mae, c, a.out, data_cfg=dataclasses.replace(DataConfig.cpu(), n_actors=a.actors)
+    )
+    m['minutes'] = round((time.time() - t0) / 60, 2)
+    (a.out / 'metrics.json').write_text(json.dumps(m, indent=1))
+    print(json.dumps(m), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
