@@ -4,6 +4,7 @@
 
 # %% ../nbs/64_probe.ipynb #91bc46a3
 from __future__ import annotations
+import dataclasses
 import time
 import numpy as np
 from .arkit import EXPRESSIONS
@@ -14,7 +15,7 @@ from .animator_data import REAL_CHANNELS, pearson
 from .core import InputError
 
 # %% auto #0
-__all__ = ['VAL_SEED', 'readout', 'probe']
+__all__ = ['VAL_SEED', 'readout', 'probe_faces', 'clip_r', 'probe']
 
 # %% ../nbs/64_probe.ipynb #bf128f57
 def readout(F_tr: np.ndarray, Y_tr: np.ndarray, ridge: float = 10.0):
@@ -28,6 +29,29 @@ def readout(F_tr: np.ndarray, Y_tr: np.ndarray, ridge: float = 10.0):
 VAL_SEED = 1000  # the validation faces' seed offset: training identities, images no run has used
 
 # %% ../nbs/64_probe.ipynb #bff6d33d
+def probe_faces(dc: DataConfig, split: str, n: int):
+    "Actors a read-out is scored on: held-out identities, or new faces of training ones ('val')."
+    if split not in ('heldout', 'val'):
+        raise InputError(split, "split must be 'heldout' or 'val'")
+    if split == 'heldout':
+        return make_dataset('actors', 'heldout', n, dc.size, dc.seed, augment=dc.augment)
+    return make_dataset('actors', 'train', n, dc.size, dc.seed + VAL_SEED, augment=dc.augment)
+
+
+def clip_r(fit, encoder: ExpressionEncoder, dc: DataConfig) -> dict:
+    "The key channels' r of read-out `fit` against MediaPipe, on each held-out real clip."
+    real = make_dataset('real', 'heldout', None, dc.size, dc.seed)
+    pr = fit(encoder.features(real.images))
+    return {
+        str(clip): {
+            c: round(pearson(pr[m, EXPRESSIONS.index(c)], real.expr[m, EXPRESSIONS.index(c)]), 3)
+            for c in REAL_CHANNELS
+        }
+        for clip in sorted(set(real.domain.tolist()))
+        for m in [real.domain == clip]
+    }
+
+# %% ../nbs/64_probe.ipynb #49bd2891
 def probe(
     encoder: ExpressionEncoder,
     data_cfg: DataConfig | None = None,
@@ -38,35 +62,21 @@ def probe(
     """Per-channel r of a linear read-out on held-out actors (or, `split='val'`, on new faces of
     training identities), the held-out triplet accuracy and the key channels' r against MediaPipe
     on each held-out real clip."""
-    if split not in ('heldout', 'val'):
-        raise InputError(split, "split must be 'heldout' or 'val'")
     t0 = time.time()
-    dc = data_cfg or DataConfig(size=encoder.cfg.img_size)
-    S = encoder.cfg.img_size
-    tr = make_dataset('actors', 'train', n_train, S, dc.seed, augment=dc.augment)
-    ho = (
-        make_dataset('actors', 'heldout', n_heldout, S, dc.seed, augment=dc.augment)
-        if split == 'heldout'
-        else make_dataset('actors', 'train', n_heldout, S, dc.seed + VAL_SEED, augment=dc.augment)
-    )
+    # the data sets' seeds and nuisances from `data_cfg`, at the encoder's crop size
+    dc = dataclasses.replace(data_cfg or DataConfig(), size=encoder.cfg.img_size)
+    ho = probe_faces(dc, split, n_heldout)
+    tr = make_dataset('actors', 'train', n_train, dc.size, dc.seed, augment=dc.augment)
     fit = readout(encoder.features(tr.images), tr.expr)
     pred = fit(encoder.features(ho.images))
     r = {c: round(pearson(pred[:, j], ho.expr[:, j]), 3) for j, c in enumerate(EXPRESSIONS)}
-    real = make_dataset('real', 'heldout', None, S, dc.seed)
-    pr = fit(encoder.features(real.images))
-    per_clip = {
-        str(clip): {
-            c: round(pearson(pr[m, EXPRESSIONS.index(c)], real.expr[m, EXPRESSIONS.index(c)]), 3)
-            for c in REAL_CHANNELS
-        }
-        for clip in sorted(set(real.domain.tolist()))
-        for m in [real.domain == clip]
-    }
+    per_clip = clip_r(fit, encoder, dc)
+    held = heldout_sets(dc.size)
     return {
         'split': split,
         'channels_r': r,
         'readable': int(sum(v >= 0.5 for v in r.values() if np.isfinite(v))),
-        'triplet_acc': {s: v['all'] for s, v in evaluate(encoder.embed, heldout_sets(S)).items()},
+        'triplet_acc': {s: v['all'] for s, v in evaluate(encoder.embed, held).items()},
         'real_r_per_clip': per_clip,
         'real_worst': min(min(v.values()) for v in per_clip.values()),
         'seconds': round(time.time() - t0, 1),

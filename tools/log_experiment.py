@@ -117,8 +117,8 @@ def main(argv=None):
         help="merge the given figures into the existing row NAME (e.g. a baseline's probes)",
     )
     a = p.parse_args(argv)
-    if not (a.bench or a.probe_val or a.probe_heldout):
-        p.error('give a bench JSON, a probe JSON, or both')
+    if not (a.bench or a.probe_val or a.probe_heldout or a.update):
+        p.error('give a bench JSON, a probe JSON, or both (or --update a row\'s notes)')
     if not (a.change or a.update):
         p.error('--change (what the experiment changed) is required for a new row')
     row = {}

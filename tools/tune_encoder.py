@@ -3,7 +3,7 @@
 saved for `freeavatar probe` (no animator, so minutes not half an hour).
 
 .venv/bin/python tools/tune_encoder.py out/exp/a12k_s0 --actors 12000 --seed 0   # about 10 min
-.venv/bin/python tools/tune_encoder.py out/exp/aux2 --set aux=86
+.venv/bin/python tools/tune_encoder.py out/exp/alone --alone 3000  # + one channel alone
 .venv/bin/freeavatar probe --encoder out/exp/a12k_s0/expression.pt --split val --json P.json
 .venv/bin/python tools/log_experiment.py --probe-val P.json --probe-heldout H.json --name ...
 
@@ -19,11 +19,16 @@ import json
 import time
 import warnings
 from pathlib import Path
+import numpy as np
 import torch
 from freeavatar.assets import default_weights
 from freeavatar.datasets import DataConfig
 from freeavatar.expression import ExprConfig
-from freeavatar.expression_train import train_expression
+from freeavatar.expression_train import train_expression, training_sets
+from freeavatar.actors import identity_ids, render_actor
+from freeavatar.arkit import EXPRESSIONS
+from freeavatar.triplets import make_triplets, visual_weights
+from freeavatar.triplet_sets import TripletSet
 
 
 def overrides(cfg, pairs: list[str]) -> dict:
@@ -38,6 +43,20 @@ def overrides(cfg, pairs: list[str]) -> dict:
     return out
 
 
+def alone_set(n: int, n_triplets: int, size: int, seed: int, augment: float) -> TripletSet:
+    """`n` training actors each showing one expression channel alone (drawn uniformly from all 25,
+    at 0.3-1), rendered with the actors' nuisances, and `n_triplets` triplets over them."""
+    rng = np.random.default_rng(seed + 555)
+    E = np.zeros((n, len(EXPRESSIONS)), np.float32)
+    E[np.arange(n), rng.integers(len(EXPRESSIONS), size=n)] = rng.uniform(0.3, 1, n)
+    ident = rng.choice(identity_ids('train'), n)
+    imgs = np.stack(
+        [render_actor(int(i), e, size, rng, augment=augment)[0] for i, e in zip(ident, E)]
+    )
+    trip = make_triplets(E * visual_weights(), n_triplets, rng, 'actors', group=ident)
+    return TripletSet(imgs, E, np.full(n, 'actor'), ident, trip)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('out', type=Path)
@@ -46,6 +65,13 @@ def main(argv=None) -> int:
     p.add_argument('--mae', type=Path, default=None, help='default: data/weights/mae.pt')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE')
+    p.add_argument(
+        '--alone',
+        type=int,
+        default=0,
+        help='add this many training actors showing one channel alone, as a source of their own',
+    )
+    p.add_argument('--alone-share', type=float, default=0.15, help="their share of each batch")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     warnings.simplefilter('ignore')
@@ -54,9 +80,16 @@ def main(argv=None) -> int:
     c = dataclasses.replace(c, seed=a.seed, **overrides(c, a.set))
     t0 = time.time()
     mae = a.mae or default_weights() / 'mae.pt'
-    _, m = train_expression(
-        mae, c, a.out, data_cfg=dataclasses.replace(DataConfig.cpu(), n_actors=a.actors)
-    )
+    dc = dataclasses.replace(DataConfig.cpu(), n_actors=a.actors)
+    sets = None
+    if a.alone:
+        sets = training_sets(dc.size, c, dc)
+        sets['alone'] = alone_set(a.alone, c.n_train, dc.size, a.seed, dc.augment)
+        # taken from the synthetic actors' share, so the real and cross-domain shares stay
+        mix = dict(c.mix)
+        mix['actors'] -= a.alone_share
+        c = dataclasses.replace(c, mix=tuple({**mix, 'alone': a.alone_share}.items()))
+    _, m = train_expression(mae, c, a.out, sets=sets, data_cfg=dc)
     m['minutes'] = round((time.time() - t0) / 60, 2)
     (a.out / 'metrics.json').write_text(json.dumps(m, indent=1))
     print(json.dumps(m), flush=True)
