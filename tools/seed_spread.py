@@ -40,7 +40,7 @@ def overrides(cfg, pairs: list[str]) -> dict:
     for pair in pairs:
         k, _, v = pair.partition('=')
         if not hasattr(cfg, k):
-            raise SystemExit(f"--set {pair}: AnimatorConfig has no field {k!r}")
+            raise SystemExit(f"--set {pair}: {type(cfg).__name__} has no field {k!r}")
         kind = type(getattr(cfg, k))
         out[k] = v.lower() in ('1', 'true', 'yes') if kind is bool else kind(v)
     return out

@@ -29,18 +29,7 @@ from freeavatar.actors import identity_ids, render_actor
 from freeavatar.arkit import EXPRESSIONS
 from freeavatar.triplets import make_triplets, visual_weights
 from freeavatar.triplet_sets import TripletSet
-
-
-def overrides(cfg, pairs: list[str]) -> dict:
-    "`FIELD=VALUE` strings as typed overrides of `cfg`'s fields (the type of the field's default)."
-    out = {}
-    for pair in pairs:
-        k, _, v = pair.partition('=')
-        if not hasattr(cfg, k):
-            raise SystemExit(f"--set {pair}: ExprConfig has no field {k!r}")
-        kind = type(getattr(cfg, k))
-        out[k] = v.lower() in ('1', 'true', 'yes') if kind is bool else kind(v)
-    return out
+from seed_spread import overrides  # tools/ is on the path of a script run from it
 
 
 def alone_set(n: int, n_triplets: int, size: int, seed: int, augment: float) -> TripletSet:
