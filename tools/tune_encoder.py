@@ -8,8 +8,8 @@ saved for `freeavatar probe` (no animator, so minutes not half an hour).
 .venv/bin/python tools/log_experiment.py --probe-val P.json --probe-heldout H.json --name ...
 
 Writes OUT/expression.pt (with its loss history) and OUT/metrics.json (held-out triplets after
-each round, minutes). Not part of the package; the rows `actors-4k-*` and `actors-12k-*` of the
-experiment log were made with it.
+each round, minutes). Not part of the package; the rows `actors-4k-*`, `actors-12k-*` and
+`one-channel-alone-*` of the experiment log were made with it.
 """
 
 from __future__ import annotations
