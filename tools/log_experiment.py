@@ -136,10 +136,7 @@ def main(argv=None):
         raise SystemExit(f'log_experiment: {which}: not a readable result ({err!r})') from err
     if a.minutes is not None:
         row['train_minutes'] = a.minutes
-    meta = dict(
-        name=a.name, date=a.date, commit=a.commit, change=a.change, kept=a.kept, note=a.note
-    )
-    row.update(meta)
+    row.update(name=a.name, date=a.date, commit=a.commit, change=a.change, kept=a.kept, note=a.note)
     try:
         log_row(row, update=a.update)
     except ValueError as err:

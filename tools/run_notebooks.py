@@ -214,13 +214,8 @@ def execute(
 
     raw = src.read_bytes()
     nb = json.loads(raw)
-    flags, t0, n_run, n_skip, ran = (
-        skip_flags() - ({'slow'} if slow else set()),
-        time.time(),
-        0,
-        0,
-        [],
-    )
+    flags = skip_flags() - ({'slow'} if slow else set())
+    t0, n_run, n_skip, ran = time.time(), 0, 0, []
     shell = CaptureShell(src.resolve(), mpl_format=mpl_format)
     with working_directory(src.resolve().parent):
         for i, cell in enumerate(nb['cells']):
