@@ -45,3 +45,33 @@ def test_probe_rows_are_logged_and_merged(tmp_path):
     assert [r['name'] for r in log.read_log(path)] == ['base', 'exp']
     with pytest.raises(ValueError, match='no row named'):
         log.log_row({'name': 'nope'}, path, update=True)
+
+
+def test_region_encoder_reads_its_boxes_and_tunes_every_part():
+    sys.path.insert(0, str(ROOT / 'tools'))  # region_encoder imports its neighbours
+    reg = tool('region_encoder')
+    from freeavatar.expression import ExprConfig
+    from freeavatar.mae import MAEConfig
+    import torch
+
+    cfg = MAEConfig.tiny()
+    enc = reg.RegionEncoder(cfg, 16).eval()
+    S = cfg.img_size
+    x = torch.zeros(2, 3, S, S)
+    f = enc.forward_features(x)
+    assert f.shape == (2, enc.feat_dim) and enc.feat_dim == cfg.grid**2 * 8 + 2 * reg.REGION_DIM
+    assert enc(x).shape == (2, 16)
+    # a pixel outside both boxes leaves the region features as they were; one in the mouth does not
+    top, bot, left, right = enc.regions.boxes['mouth']
+    outside, inside = x.clone(), x.clone()
+    outside[:, :, 0, 0] = 3.0
+    inside[:, :, (top + bot) // 2, (left + right) // 2] = 3.0
+    with torch.no_grad():
+        base = enc.regions(x)
+        assert torch.equal(enc.regions(outside), base)
+        assert not torch.equal(enc.regions(inside), base)
+    # every parameter in exactly one group of the optimiser, the region stem in the fast one
+    groups = reg.region_optimizer(enc, ExprConfig.cpu()).param_groups
+    ids = [id(p) for g in groups for p in g['params']]
+    assert sorted(ids) == sorted(id(p) for p in enc.parameters())
+    assert {id(p) for p in enc.regions.parameters()} <= {id(p) for p in groups[1]['params']}
