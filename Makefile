@@ -60,9 +60,11 @@ bench: assets
 results: assets
 	$(VENV)/bin/freeavatar bench --own-avatar --json data/results/bench.json --report data/results --readme README.md
 
-# re-train the shipped weights end to end (about 30 min on 2 cores) and copy them into data/weights
+# re-train the shipped weights end to end and copy them into data/weights, with the ablation rows that
+# 44_animator_train and 60_measures read from the manifest: about an hour on 2 cores, of which the stages
+# that make the weights take the manifest's `training_minutes` (the rest is the ablations)
 weights: assets
-	$(VENV)/bin/freeavatar train --preset cpu --out out/train_cpu --resume --ship data/weights
+	$(VENV)/bin/freeavatar train --preset cpu --ablations --out out/train_cpu --resume --ship data/weights
 
 # re-execute the lessons and store their outputs (small PNGs, trimmed streams); `#| slow` cells keep their last run's
 notebooks: install
