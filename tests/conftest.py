@@ -1,3 +1,5 @@
+import os
+import signal
 import sys
 import subprocess
 from pathlib import Path
@@ -13,13 +15,23 @@ def run():
 
     def _run(*args, cwd=ROOT, timeout=1200, **kw):
         exe = BIN / args[0]
-        return subprocess.run(
+        # a session of its own, so that a timeout ends the command's workers too (nbdev_test's
+        # outlived it and held the CPU)
+        p = subprocess.Popen(
             [str(exe) if exe.exists() else args[0], *args[1:]],
             cwd=cwd,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
+            start_new_session=True,
             **kw,
         )
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise
+        return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
     return _run
