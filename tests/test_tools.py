@@ -1,4 +1,4 @@
-"""tools/log_experiment.py: encoder-only experiments logged from their probes (#29)."""
+"""tools/: encoder experiments logged from their probes, and the region-encoder experiment (#29)."""
 
 import importlib.util
 import sys
