@@ -13,24 +13,19 @@ experiment log was made with it.
 """
 
 from __future__ import annotations
-import argparse
-import dataclasses
 import json
 import time
-import warnings
-from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import freeavatar.expression_train as et
-from freeavatar.assets import default_weights
 from freeavatar.core import set_seed, rounded
 from freeavatar.datasets import DataConfig
 from freeavatar.expression import ExpressionEncoder, ExprConfig
 from freeavatar.mae import MAE
 from freeavatar.probe import probe
 from freeavatar.triplet_sets import evaluate, heldout_sets
-from seed_spread import overrides  # tools/ is on the path of a script run from it
+from tune_encoder import experiment_parser, experiment_setup  # tools/ is on the path
 
 # (top, bottom, left, right) in a 112 px crop: the eyes with the brows, and the mouth with the jaw
 BOXES = {'eyes': (18, 58, 14, 98), 'mouth': (58, 104, 22, 90)}
@@ -86,21 +81,11 @@ def region_optimizer(enc: ExpressionEncoder, c: ExprConfig):
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('out', type=Path)
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--mae', type=Path, default=None, help='default: data/weights/mae.pt')
-    p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE')
-    a = p.parse_args(argv)
-    torch.set_num_threads(a.threads)
-    warnings.simplefilter('ignore')
-    a.out.mkdir(parents=True, exist_ok=True)
-    c = ExprConfig.cpu()
-    c = dataclasses.replace(c, seed=a.seed, **overrides(c, a.set))
+    a = experiment_parser(__doc__).parse_args(argv)
+    c, mae_path = experiment_setup(a)
     et.tuning_optimizer = region_optimizer  # train_triplets builds its optimiser through it
     t0 = time.time()
-    mae = MAE.load(a.mae or default_weights() / 'mae.pt')
+    mae = MAE.load(mae_path)
     set_seed(c.seed)
     enc = RegionEncoder(mae.cfg, c.emb_dim)
     enc.encoder.load_state_dict(mae.encoder.state_dict())

@@ -46,14 +46,31 @@ def alone_set(n: int, n_triplets: int, size: int, seed: int, augment: float) -> 
     return TripletSet(imgs, E, np.full(n, 'actor'), ident, trip)
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def experiment_parser(doc: str) -> argparse.ArgumentParser:
+    "The options every encoder experiment takes: OUT, --seed, --mae, --threads, --set."
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument('out', type=Path)
-    p.add_argument('--actors', type=int, default=DataConfig.cpu().n_actors, help='training actors')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--mae', type=Path, default=None, help='default: data/weights/mae.pt')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE')
+    return p
+
+
+def experiment_setup(a: argparse.Namespace) -> tuple[ExprConfig, Path]:
+    """Threads, warnings and OUT as the options say; the `cpu` tuning config with the seed and
+    --set applied, and the MAE to start from."""
+    torch.set_num_threads(a.threads)
+    warnings.simplefilter('ignore')
+    a.out.mkdir(parents=True, exist_ok=True)
+    c = ExprConfig.cpu()
+    c = dataclasses.replace(c, seed=a.seed, **overrides(c, a.set))
+    return c, a.mae or default_weights() / 'mae.pt'
+
+
+def main(argv=None) -> int:
+    p = experiment_parser(__doc__)
+    p.add_argument('--actors', type=int, default=DataConfig.cpu().n_actors, help='training actors')
     p.add_argument(
         '--alone',
         type=int,
@@ -62,13 +79,8 @@ def main(argv=None) -> int:
     )
     p.add_argument('--alone-share', type=float, default=0.15, help="their share of each batch")
     a = p.parse_args(argv)
-    torch.set_num_threads(a.threads)
-    warnings.simplefilter('ignore')
-    a.out.mkdir(parents=True, exist_ok=True)
-    c = ExprConfig.cpu()
-    c = dataclasses.replace(c, seed=a.seed, **overrides(c, a.set))
+    c, mae = experiment_setup(a)
     t0 = time.time()
-    mae = a.mae or default_weights() / 'mae.pt'
     dc = dataclasses.replace(DataConfig.cpu(), n_actors=a.actors)
     sets = None
     if a.alone:
