@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install assets demo test lint format export bench results weights lab clean validator notebooks
+.PHONY: install assets demo test lint format export bench results weights lab clean validator blender notebooks
 
 # a fresh install is about 7 GiB (torch's CUDA build is the one pip can reach here): say so before pip fills the disk
 $(PY):
@@ -25,16 +25,31 @@ assets: install
 demo: assets
 	$(VENV)/bin/freeavatar demo --out out
 
-# the Khronos glTF validator (npm, pinned) for tests/test_gltf.py; `make test` installs it only where npm exists
+# the Khronos glTF validator and three.js (npm, pinned) for tests/test_gltf.py and tests/test_viewers.py;
+# `make test` installs them only where npm exists
 GLTF_VALIDATOR := 2.0.0-dev.3.10
+THREE_JS       := 0.187.0
 VALIDATOR_DIR  := $(VENV)/gltf-validator
-VALIDATOR      := $(VALIDATOR_DIR)/.installed-$(GLTF_VALIDATOR)
+VALIDATOR      := $(VALIDATOR_DIR)/.installed-$(GLTF_VALIDATOR)-three-$(THREE_JS)
 
 $(VALIDATOR):
-	npm install --prefix $(VALIDATOR_DIR) --no-audit --no-fund --save-exact gltf-validator@$(GLTF_VALIDATOR)
+	npm install --prefix $(VALIDATOR_DIR) --no-audit --no-fund --save-exact gltf-validator@$(GLTF_VALIDATOR) three@$(THREE_JS)
 	touch $(VALIDATOR)
 
 validator: $(VALIDATOR)
+
+# Blender as a Python module (PyPI's bpy, pinned; a 0.5 GB wheel, 1.6 GB installed, Python 3.11 only) in a
+# venv of its own, for tests/test_viewers.py: opt-in here, installed by .ci/run
+BPY     := 4.2.0
+BLENDER := $(VENV)/blender/.installed-$(BPY)
+
+$(BLENDER): | $(PY)
+	@$(PYTHON) -c "import sys; sys.version_info[:2] == (3, 11) or sys.exit(f'freeavatar: bpy $(BPY) (Blender) needs Python 3.11, $(PYTHON) is {sys.version.split()[0]}; run make blender PYTHON=python3.11')"
+	$(PYTHON) -m venv $(VENV)/blender
+	$(VENV)/blender/bin/pip install -q bpy==$(BPY)
+	touch $(BLENDER)
+
+blender: $(BLENDER)
 
 test: assets $(if $(shell command -v npm 2>/dev/null),validator)
 	$(PY) -m pytest tests -q -ra
