@@ -5,6 +5,7 @@
 # %% ../nbs/47_own_avatar.ipynb #a82b7df5
 from __future__ import annotations
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -27,12 +28,14 @@ from .animator_train import frozen, log_progress
 from .run_config import RunConfig
 from .user_avatars import GltfAvatar, import_avatar, load_user_avatar, user_avatar_dir
 from .expression import read_faces
+from .expressions import EXPRESSIONS
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['DRIVER_KIND', 'AvatarDriver', 'init_driver', 'DriverConfig', 'driver_faces', 'driver_targets', 'pseudo_labels',
-           'driver_terms', 'driver_data', 'train_driver', 'save_driver', 'load_driver', 'attach_user_avatar',
-           'heldout_faces', 'drive_fidelity', 'add_avatar', 'avatar_home_at', 'round_trip']
+__all__ = ['DRIVER_KIND', 'AvatarDriver', 'init_driver', 'DriverConfig', 'single_target_renders', 'target_similarity',
+           'arkit_map', 'target_map', 'readable_map', 'driver_faces', 'driver_targets', 'pseudo_labels', 'driver_terms',
+           'driver_data', 'train_driver', 'save_driver', 'load_driver', 'attach_user_avatar', 'heldout_faces',
+           'drive_fidelity', 'add_avatar', 'avatar_home_at', 'round_trip']
 
 # %% ../nbs/47_own_avatar.ipynb #41ef3f71
 class AvatarDriver(nn.Module):
@@ -53,27 +56,18 @@ class AvatarDriver(nn.Module):
         return y if self.training else y.clamp(0, 1)
 
 # %% ../nbs/47_own_avatar.ipynb #138645f9
-def init_driver(
-    dec: RigDecoder, avatar: GltfAvatar, template: str, names: list[str]
-) -> AvatarDriver:
-    "A driver for `avatar`: row and head columns copied from built-in `template` for ARKit names."
-    drv = AvatarDriver(dec, len(avatar.controls))
-    k = names.index(template)
-    tmpl_controls = dec.n_controls[k]
-    from freeavatar.avatars import get_avatar
-
-    tnames = get_avatar(template).controls[:tmpl_controls]
+def init_driver(dec: RigDecoder, W: np.ndarray, human: int) -> AvatarDriver:
+    """A driver whose head reads $W$ (n, 25) of the human's outputs: the human's row (avatar `human`
+    of `dec`) and its head's rows mixed by `W`; all zero (the avatar at rest) where `W` is."""
+    drv = AvatarDriver(dec, len(W))
+    Wt = torch.from_numpy(np.asarray(W, np.float32))
+    n_h = dec.n_controls[human]
     with torch.no_grad():
-        drv.head[1].weight.zero_()
-        drv.head[1].bias.zero_()
-        if avatar.arkit:
-            drv.row.copy_(dec.embed.weight[k])
+        drv.head[1].weight.copy_(Wt[:, :n_h] @ dec.head[1].weight[:n_h])
+        drv.head[1].bias.copy_(Wt[:, :n_h] @ dec.head[1].bias[:n_h])
+        if Wt.any():
+            drv.row.copy_(dec.embed.weight[human])
             drv.head[0].load_state_dict(dec.head[0].state_dict())
-            for j, n in enumerate(avatar.controls):
-                a = avatar.arkit.get(n)
-                if a in tnames:
-                    drv.head[1].weight[j] = dec.head[1].weight[tnames.index(a)]
-                    drv.head[1].bias[j] = dec.head[1].bias[tnames.index(a)]
     return drv
 
 # %% ../nbs/47_own_avatar.ipynb #05e6a538
@@ -81,18 +75,22 @@ def init_driver(
 class DriverConfig(Config):
     "Steps, batch and loss weights of a user avatar's row and head, and of its faces."
 
-    steps: int = 300  # more drifts (measured: 600 steps, rig error 0.10 -> 0.12 on the toon)
-    pbatch: int = 24  # faces a step, through the renderer and the encoder
+    steps: int = 300
+    pbatch: int = 24  # faces a step (through the renderer and the encoder, if `w_percept`)
     lr: float = 1e-3
-    w_percept: float = 1.0
-    w_rig: float = 1.0  # on ARKit-named targets only (0 where there are none)
+    # the perceptual term on targets without an ARKit name or match (measured on the toon's round
+    # trip: it left its two unmatched targets worse than at rest, rig error 0.076 -> 0.083)
+    w_percept: float = 0.0
+    w_rig: float = 1.0  # on ARKit-named and matched targets (labels W g(e)), training actors
     w_rest: float = 3.0  # every avatar at rest (built-in and this one) reads as rest controls
     delta: bool = True  # perceptual target: the face's offset from a neutral face, on this avatar
-    # the perceptual term on a rig whose every target has an ARKit name (measured: it hurts there)
-    percept_arkit: bool = False
-    w_pseudo: float = (
-        1.0  # L1 to the controls of each face's nearest renders (targets without names)
-    )
+    # temperature of the ARKit map of targets without ARKit names (0: no map, those start at rest)
+    match_tau: float = 0.02
+    # the perceptual term even where every target has an ARKit name or a match (measured: it hurts)
+    percept_mapped: bool = False
+    # L1 to the controls of each face's nearest renders, on unmatched targets (measured: like
+    # `w_percept`, worse than at rest, 0.076 -> 0.088)
+    w_pseudo: float = 0.0
     n_refs: int = 3000  # avatar renders with known controls the nearest are searched in
     k: int = 32  # nearest renders per face
     n_actors: int = (
@@ -115,6 +113,71 @@ class DriverConfig(Config):
     def paper(cls):
         "GPU scale."
         return cls(steps=4000, pbatch=64, n_actors=8000, n_heldout=800)
+
+# %% ../nbs/47_own_avatar.ipynb #73be3a89
+def single_target_renders(avatar, level: float, size: int) -> np.ndarray:
+    "(n + 1, size, size, 3) uint8: `avatar` at rest, then each of its n targets alone at `level`."
+    n = len(avatar.controls)
+    C = np.vstack([np.zeros((1, n), np.float32), level * np.eye(n, dtype=np.float32)])
+    return np.stack([avatar.render(c, size=size) for c in C])
+
+# %% ../nbs/47_own_avatar.ipynb #e8d64f70
+def target_similarity(
+    encoder, avatar, levels=(0.5, 0.75, 1.0), zooms=(1.0, 1.1, 1.2, 1.3, 1.45)
+) -> np.ndarray:
+    """(n_targets, 25) $S$: the cosine between each target's move in the expression space and each
+    ARKit channel's move on the human avatar, averaged over `levels` and over `avatar` framed
+    wider by each of `zooms` (its own framing is a guess, the human's is what the encoder knows)."""
+    from freeavatar.avatars import get_avatar
+
+    S, human = encoder.cfg.img_size, get_avatar('human')
+
+    def moves(av, level):
+        _, Z = read_faces(encoder, single_target_renders(av, level, S))
+        D = Z[1:] - Z[0]
+        return D / np.linalg.norm(D, axis=1, keepdims=True).clip(1e-8)
+
+    cam, sims, ref = avatar.camera, [], {lv: moves(human, lv) for lv in levels}
+    try:
+        for z in zooms:
+            avatar.camera = dataclasses.replace(cam, extent=cam.extent * z)
+            sims += [moves(avatar, lv) @ ref[lv].T for lv in levels]
+    finally:
+        avatar.camera = cam
+    return np.mean(sims, 0)
+
+# %% ../nbs/47_own_avatar.ipynb #4aa0454e
+def arkit_map(S: np.ndarray, tau: float) -> np.ndarray:
+    """(n_targets, 25) weights $W$ from similarities `S`: each target a softmax (temperature `tau`)
+    of the channels whose best-matching target it is; a row is 0 where no channel chose it."""
+    mutual = S >= S.max(0, keepdims=True)
+    logits = np.where(mutual, S / tau, -np.inf)
+    top = logits.max(1, keepdims=True)
+    W = np.exp(logits - np.where(np.isfinite(top), top, 0))
+    s = W.sum(1, keepdims=True)
+    return np.divide(W, s, out=np.zeros_like(W), where=s > 0).astype(np.float32)
+
+# %% ../nbs/47_own_avatar.ipynb #51063f9c
+def target_map(encoder, avatar: GltfAvatar, tau: float) -> np.ndarray:
+    """(n_targets, 25) ARKit map of `avatar`: a one-hot row for an ARKit-named target, the
+    expression-space match (`arkit_map`) for the others (zero rows if `tau` is 0)."""
+    W = np.zeros((len(avatar.controls), len(EXPRESSIONS)), np.float32)
+    named = [j for j, n in enumerate(avatar.controls) if n in avatar.arkit]
+    for j in named:
+        W[j, EXPRESSIONS.index(avatar.arkit[avatar.controls[j]])] = 1
+    if tau > 0 and len(named) < len(W):
+        M = arkit_map(target_similarity(encoder, avatar), tau)
+        rest = [j for j in range(len(W)) if j not in named]
+        W[rest] = M[rest]
+    return W
+
+# %% ../nbs/47_own_avatar.ipynb #2fed16c4
+def readable_map(controls: list[str], W: np.ndarray, floor: float = 0.05) -> dict:
+    "{target: {ARKit channel: weight}} of the weights of `W` at or above `floor` (a record, JSON)."
+    return {
+        t: {EXPRESSIONS[a]: round(float(W[j, a]), 2) for a in np.flatnonzero(W[j] >= floor)}
+        for j, t in enumerate(controls)
+    }
 
 # %% ../nbs/47_own_avatar.ipynb #1ecefae5
 def driver_faces(anim: Animator, cfg: DriverConfig) -> tuple:
@@ -159,40 +222,44 @@ def pseudo_labels(
 
 # %% ../nbs/47_own_avatar.ipynb #aff749d0
 def driver_terms(drv, dec, encoder, renderer, avatar, data, cfg, rng) -> dict:
-    """One step's losses: the perceptual term, the rest anchors, and the rig term on ARKit-named
-    targets of actors, and the pseudo-labels' term. `data`: (features, targets, rest features,
-    expressions, is-actor, pseudo-labels or None)."""
-    FF, ZZ, FA, EE, actor, PL = data
+    """One step's losses: the perceptual term (where some target has no ARKit map, or
+    `percept_mapped`), the rest anchors, the rig term on mapped targets of actors (labels $W g(e)$),
+    and the pseudo-labels' term on the unmapped. `data`: `driver_data`'s."""
+    FF, ZZ, FA, EE, actor, PL, W = data
+    mapped = W.abs().sum(1) > 0
     i = torch.from_numpy(rng.integers(len(FF), size=cfg.pbatch))
     c = drv(dec, FF[i])
     terms = {}
-    if cfg.percept_arkit or len(avatar.arkit) < len(avatar.controls):
+    if cfg.w_percept and (cfg.percept_mapped or not mapped.all()):
+        # the mapped targets are rendered as predicted but learn from the rig term only (the
+        # perceptual term pulled them off their map: measured, the toon's rig error 0.077 -> 0.089)
+        cp = c if cfg.percept_mapped else torch.where(mapped, c.detach(), c)
         # straight through: the renderer sees controls clipped to [0, 1], the gradient passes as if
         # not clipped (else a target pushed below 0 would get no gradient again: a dead control)
-        img = renderer(c + (c.clamp(0, 1) - c).detach())
+        img = renderer(cp + (cp.clamp(0, 1) - cp).detach())
         z = encoder(encoder_input(img, encoder.cfg.img_size))
         terms['percept'] = (1 - (z * ZZ[i]).sum(-1)).mean()
     if PL is not None:
-        unnamed = torch.tensor([n not in avatar.arkit for n in avatar.controls])
-        terms['pseudo'] = (c - PL[i]).abs()[:, unnamed].mean()
+        terms['pseudo'] = (c - PL[i]).abs()[:, ~mapped].mean()
     if cfg.w_rest:
         terms['rest'] = drv(dec, FA).abs().mean()
-    mask = torch.tensor([n in avatar.arkit for n in avatar.controls])
     act = actor[i]
-    if cfg.w_rig and mask.any() and act.any():
-        target = torch.from_numpy(avatar.semantic(EE[i][act].numpy()))
-        terms['rig'] = (c[act] - target).abs()[:, mask].mean()
+    if cfg.w_rig and mapped.any() and act.any():
+        target = (EE[i][act] @ W.T).clamp(0, 1)  # one-hot rows: an ARKit name's own channel
+        terms['rig'] = (c[act] - target).abs()[:, mapped].mean()
     return terms
 
 # %% ../nbs/47_own_avatar.ipynb #a393a033
 def driver_data(anim: Animator, avatar: GltfAvatar, cfg: DriverConfig, faces=None) -> tuple:
     """What `driver_terms` reads: (features, perceptual targets, rest features, expressions,
-    is-actor, pseudo-labels or None); `faces` is `driver_faces`'s (read here if not given)."""
+    is-actor, pseudo-labels or None, the ARKit map $W$ as a tensor); `faces` is `driver_faces`'s
+    (read here if not given)."""
     FF, Z, E, actor = faces if faces is not None else driver_faces(anim, cfg)
     ZT, FA, shift = driver_targets(anim, avatar, Z, cfg.delta)
-    unnamed = len(avatar.arkit) < len(avatar.controls)
-    PL = pseudo_labels(anim, avatar, Z, shift, cfg) if cfg.w_pseudo and unnamed else None
-    return (FF, ZT, FA, E, actor, PL)
+    W = torch.from_numpy(target_map(anim.encoder, avatar, cfg.match_tau))
+    unmapped = bool((W.abs().sum(1) == 0).any())
+    PL = pseudo_labels(anim, avatar, Z, shift, cfg) if cfg.w_pseudo and unmapped else None
+    return (FF, ZT, FA, E, actor, PL, W)
 
 # %% ../nbs/47_own_avatar.ipynb #686dc81d
 def train_driver(
@@ -209,7 +276,8 @@ def train_driver(
     if not isinstance(dec, RigDecoder):
         raise InputError('animator', "only an identity-injected RigDecoder can drive a user avatar")
     data = driver_data(anim, avatar, cfg, data)
-    drv = init_driver(dec, avatar, 'human', anim.names)
+    drv = init_driver(dec, data[-1].numpy(), anim.names.index('human'))
+    drv.arkit_map = data[-1].numpy()  # kept for the avatar's record (not in the checkpoint)
     opt = torch.optim.AdamW(drv.parameters(), lr=cfg.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.1)
     hist, t0 = {'percept': [], 'rig': [], 'rest': [], 'pseudo': []}, time.time()
@@ -343,6 +411,7 @@ def add_avatar(path, name: str, mesh=None, preset: str = 'cpu', weights=None, lo
         m = {
             'renderer': rm,
             'driver': drive_fidelity(anim, av, *heldout_faces(anim, cfg.n_heldout)),
+            'arkit_map': readable_map(av.controls, drv.arkit_map),
         }
         m['preset'] = preset
         m['minutes'] = round((time.time() - t0) / 60, 2)
@@ -371,8 +440,8 @@ def avatar_home_at(path):
 # %% ../nbs/47_own_avatar.ipynb #22474faa
 def round_trip(weights=None, names=('human', 'toon', 'creature'), preset='cpu', log=print) -> dict:
     """Per built-in avatar: exported, added back (in a temporary home), both driven on the same
-    held-out actors: {name: {'built_in', 'imported', 'rig_ratio', 'add_minutes', 'arkit_targets'}}.
-    """
+    held-out actors: {name: {'built_in', 'imported', 'rig_ratio', 'add_minutes', 'arkit_targets',
+    'matched_targets', 'arkit_map'}}."""
     from freeavatar.avatars import get_avatar
     from freeavatar.gltf import write_glb
 
@@ -389,5 +458,11 @@ def round_trip(weights=None, names=('human', 'toon', 'creature'), preset='cpu', 
             r = {'built_in': drive_fidelity(anim, av, images, E)}
             r['imported'] = drive_fidelity(anim, user, images, E, truth=av)
             r['rig_ratio'] = round(r['imported']['rig_mae'] / r['built_in']['rig_mae'], 3)
-            out[n] = r | {'add_minutes': s['minutes'], 'arkit_targets': len(user.arkit)}
+            matched = [t for t, m in s['arkit_map'].items() if m and t not in user.arkit]
+            out[n] = r | {
+                'add_minutes': s['minutes'],
+                'arkit_targets': len(user.arkit),
+                'matched_targets': len(matched),
+                'arkit_map': s['arkit_map'],
+            }
     return out
