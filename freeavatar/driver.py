@@ -84,8 +84,7 @@ class DriverConfig(Config):
     w_rig: float = 1.0  # on ARKit-named and matched targets (labels W g(e)), training actors
     w_rest: float = 3.0  # every avatar at rest (built-in and this one) reads as rest controls
     delta: bool = True  # perceptual target: the face's offset from a neutral face, on this avatar
-    # temperature of the ARKit map of targets without ARKit names (0: no map, those start at rest)
-    match_tau: float = 0.02
+    match_tau: float = 0.02  # the ARKit map's temperature (0: no map, unnamed targets at rest)
     # the perceptual term even where every target has an ARKit name or a match (measured: it hurts)
     percept_mapped: bool = False
     # L1 to the controls of each face's nearest renders, on unmatched targets (measured: like
@@ -93,9 +92,7 @@ class DriverConfig(Config):
     w_pseudo: float = 0.0
     n_refs: int = 3000  # avatar renders with known controls the nearest are searched in
     k: int = 32  # nearest renders per face
-    n_actors: int = (
-        1500  # training actors the faces are drawn from (and the training clip's frames)
-    )
+    n_actors: int = 1500  # training actors the faces come from (and the training clip's frames)
     n_heldout: int = 300  # held-out actors it is measured on
     seed: int = 0
 
@@ -106,7 +103,7 @@ class DriverConfig(Config):
 
     @classmethod
     def cpu(cls):
-        "The 2-core preset: a minute of steps (seconds for an all-ARKit rig: no renderer pass)."
+        "The 2-core preset: seconds of steps (a minute with `w_percept`: a renderer pass a step)."
         return cls()
 
     @classmethod
@@ -231,8 +228,8 @@ def driver_terms(drv, dec, encoder, renderer, avatar, data, cfg, rng) -> dict:
     c = drv(dec, FF[i])
     terms = {}
     if cfg.w_percept and (cfg.percept_mapped or not mapped.all()):
-        # the mapped targets are rendered as predicted but learn from the rig term only (the
-        # perceptual term pulled them off their map: measured, the toon's rig error 0.077 -> 0.089)
+        # the mapped targets are rendered as predicted but learn from their labels only, unless
+        # `percept_mapped` (the perceptual term at every target, as the paper has it)
         cp = c if cfg.percept_mapped else torch.where(mapped, c.detach(), c)
         # straight through: the renderer sees controls clipped to [0, 1], the gradient passes as if
         # not clipped (else a target pushed below 0 would get no gradient again: a dead control)
