@@ -218,7 +218,7 @@ def pseudo_labels(
     )
 
 # %% ../nbs/47_own_avatar.ipynb #aff749d0
-def driver_terms(drv, dec, encoder, renderer, avatar, data, cfg, rng) -> dict:
+def driver_terms(drv, dec, encoder, renderer, data, cfg, rng) -> dict:
     """One step's losses: the perceptual term (where some target has no ARKit map, or
     `percept_mapped`), the rest anchors, the rig term on mapped targets of actors (labels $W g(e)$),
     and the pseudo-labels' term on the unmapped. `data`: `driver_data`'s."""
@@ -281,7 +281,7 @@ def train_driver(
     drv.train()
     with frozen(anim.encoder, dec, renderer):
         for step in range(cfg.steps):
-            terms = driver_terms(drv, dec, anim.encoder, renderer, avatar, data, cfg, rng)
+            terms = driver_terms(drv, dec, anim.encoder, renderer, data, cfg, rng)
             loss = sum(getattr(cfg, f"w_{k}") * v for k, v in terms.items())
             opt.zero_grad(set_to_none=True)
             loss.backward()
