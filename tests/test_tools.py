@@ -1,6 +1,7 @@
 """tools/: encoder experiments logged from their probes, and the region-encoder experiment (#29)."""
 
 import importlib.util
+import json
 import sys
 import pytest
 from conftest import ROOT
@@ -75,3 +76,53 @@ def test_region_encoder_reads_its_boxes_and_tunes_every_part():
     ids = [id(p) for g in groups for p in g['params']]
     assert sorted(ids) == sorted(id(p) for p in enc.parameters())
     assert {id(p) for p in enc.regions.parameters()} <= {id(p) for p in groups[1]['params']}
+
+
+def variant_result(name: str) -> dict:
+    "A `tools/decoder_variants.py` result line."
+    figs = {f'{s}_{a}': v for s, v in (('val', 0.06), ('heldout', 0.07)) for a in AVATARS}
+    return {
+        'name': name,
+        **figs,
+        'val_channels': 15,
+        'heldout_channels': 14,
+        'real_pooled_worst': 0.1,
+        'real_clip_worst': -0.5,
+    }
+
+
+AVATARS = ('human', 'toon', 'creature')
+
+
+def test_decoder_variants_are_logged_with_their_validation_figures(tmp_path):
+    log = tool('log_experiment')
+    cols, said = log.variant_figures(variant_result('drop'))
+    assert cols['rig_toon'] == 0.07 and cols['human_channels_r05'] == 14
+    assert cols['real_worst_clip_r'] == -0.5
+    assert said == 'validation faces: rig error 0.06 / 0.06 / 0.06, human channels 15'
+    res = tmp_path / 'results.jsonl'
+    res.write_text('\n'.join(json.dumps(variant_result(n)) for n in ('base', 'drop')) + '\n')
+    path = tmp_path / 'experiments.csv'
+    args = ['--variant', str(res), '--log', str(path), '--change', 'dropout']
+    log.main(args + ['--name', 'drop', '--note', 'kept'])
+    row = log.read_log(path)[0]
+    assert row['rig_human'] == '0.07' and row['note'].endswith('human channels 15; kept')
+    with pytest.raises(SystemExit, match='no result named'):
+        log.main(args + ['--name', 'nope'])
+
+
+def test_decoder_variants_perturb_only_while_training():
+    sys.path.insert(0, str(ROOT / 'tools'))  # decoder_variants imports seed_spread
+    dv = tool('decoder_variants')
+    import torch
+
+    lin = torch.nn.Linear(8, 3)
+    lin.cfg, lin.n_controls = None, [3]
+    fwd = lin.forward
+    lin.forward = lambda f, k: fwd(f)
+    x, k = torch.randn(4, 8), torch.zeros(4, dtype=torch.long)
+    for kw in ({'drop': 0.5}, {'noise': 1.0}):
+        dec = dv.Perturbed(lin, torch.ones(8), **kw)
+        assert not torch.equal(dec.train()(x, k), dec(x, k))
+        assert torch.equal(dec.eval()(x, k), lin(x, k))
+    assert set(dv.VARIANTS) >= {'base', 'drop0.35'}

@@ -4,7 +4,10 @@
 .venv/bin/python tools/log_experiment.py BENCH_JSON --name NAME --change "what changed" \
     [--commit SHA] [--minutes M] [--kept yes|no] [--note "why"] [--probe-val P] [--probe-heldout P]
 .venv/bin/python tools/log_experiment.py --probe-val P --probe-heldout P --name NAME --change ...
+.venv/bin/python tools/log_experiment.py --variant out/decoder_variants/results.jsonl --name V ...
 
+A decoder-only variant (`tools/decoder_variants.py`) is logged from its line of results.jsonl: the
+held-out figures in their columns, its validation figures (which chose) at the head of the note.
 An encoder-only experiment (no animator, so no bench) is logged from its probes alone
 (`freeavatar probe --split val|heldout --json P`): the validation split's readable channels and
 mean r, which choose, and the held-out ones with the triplets and real clips, which report.
@@ -73,6 +76,19 @@ def probe_figures(val: dict | None, heldout: dict | None) -> dict:
     return out
 
 
+def variant_figures(res: dict) -> tuple[dict, str]:
+    """The log's columns from one `tools/decoder_variants.py` result (held-out actors and clips),
+    and a sentence with its validation figures for the note."""
+    cols = {f'rig_{a}': res[f'heldout_{a}'] for a in ('human', 'toon', 'creature')}
+    cols.update(
+        human_channels_r05=res['heldout_channels'],
+        real_worst_key_r=res['real_pooled_worst'],
+        real_worst_clip_r=res['real_clip_worst'],
+    )
+    val = ' / '.join(str(res[f'val_{a}']) for a in ('human', 'toon', 'creature'))
+    return cols, f"validation faces: rig error {val}, human channels {res['val_channels']}"
+
+
 def read_log(path: Path = LOG) -> list[dict]:
     "The experiment log's rows (empty when there is no log yet)."
     if not path.exists():
@@ -103,6 +119,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('bench', type=Path, nargs='?', help='a bench JSON (none: a probe-only row)')
     p.add_argument('--name', required=True)
+    p.add_argument('--log', type=Path, default=LOG, help='default: data/results/experiments.csv')
     p.add_argument('--change', default='')
     p.add_argument('--date', default='')
     p.add_argument('--commit', default='')
@@ -112,18 +129,30 @@ def main(argv=None):
     p.add_argument('--probe-val', type=Path, help="`freeavatar probe --split val --json` output")
     p.add_argument('--probe-heldout', type=Path, help='`freeavatar probe --json` output')
     p.add_argument(
+        '--variant', type=Path, help="a decoder_variants results.jsonl (row NAME's line)"
+    )
+    p.add_argument(
         '--update',
         action='store_true',
         help="merge the given figures into the existing row NAME (e.g. a baseline's probes)",
     )
     a = p.parse_args(argv)
-    if not (a.bench or a.probe_val or a.probe_heldout or a.update):
+    if not (a.bench or a.probe_val or a.probe_heldout or a.variant or a.update):
         p.error('give a bench JSON, a probe JSON, or both (or --update a row\'s notes)')
     if not (a.change or a.update):
         p.error('--change (what the experiment changed) is required for a new row')
     row = {}
     read = lambda path: json.loads(path.read_text()) if path else None
+    note = a.note
     try:
+        if a.variant:
+            lines = [json.loads(x) for x in a.variant.read_text().splitlines() if x.strip()]
+            res = [x for x in lines if x['name'] == a.name]
+            if not res:
+                raise ValueError(f"no result named {a.name!r}")
+            cols, said = variant_figures(res[-1])
+            row.update(cols)
+            note = f"{said}; {note}" if note else said
         if a.bench:
             row.update(figures(read(a.bench)))
         # with a bench (or a row's own, on --update) the bench's triplet figures are kept: the
@@ -132,13 +161,13 @@ def main(argv=None):
         keep_bench = a.bench or a.update
         row.update({k: v for k, v in probes.items() if not keep_bench or k.startswith('probe_')})
     except (OSError, ValueError, KeyError) as err:
-        which = a.bench or a.probe_val or a.probe_heldout
+        which = a.bench or a.variant or a.probe_val or a.probe_heldout
         raise SystemExit(f'log_experiment: {which}: not a readable result ({err!r})') from err
     if a.minutes is not None:
         row['train_minutes'] = a.minutes
-    row.update(name=a.name, date=a.date, commit=a.commit, change=a.change, kept=a.kept, note=a.note)
+    row.update(name=a.name, date=a.date, commit=a.commit, change=a.change, kept=a.kept, note=note)
     try:
-        log_row(row, update=a.update)
+        log_row(row, a.log, update=a.update)
     except ValueError as err:
         raise SystemExit(f'log_experiment: {err}') from err
     return 0

@@ -1,0 +1,174 @@
+#!/usr/bin/env python
+"""Rig-decoder variants in about a minute each (#29): the shipped encoder's features of the
+decoder's training rows, cached once, then the `cpu` decoder recipe changed and retrained on them.
+
+.venv/bin/python tools/decoder_variants.py base drop0.5           # named variants, see VARIANTS
+.venv/bin/python tools/decoder_variants.py --list
+.venv/bin/python tools/decoder_variants.py base --set seed=1 --drop 0.3 --tag my-run
+
+Each variant prints one JSON line: the rig error per avatar and the human's channels at r >= 0.5
+on the *validation* faces (`freeavatar probe`'s: 800 new faces of training identities, which
+choose), then the same on the 800 held-out actors and the 8 key real channels per held-out clip
+(which only report). The rows (avatar renders with the cross-avatar rows, the training clip's
+real frames, the two face sets and the held-out clips) are the ones `train_animator` builds, cached
+in OUT/rows.npz (about 3 minutes the first time). Not part of the package; the experiment-log rows
+`decoder-input-dropout-*` were made with it.
+"""
+
+from __future__ import annotations
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+import numpy as np
+import torch
+from freeavatar.assets import default_weights
+from freeavatar.animator import make_decoder
+from freeavatar.animator_data import REAL_CHANNELS, Rows, face_rows, pearson, render_rows
+from freeavatar.animator_train import train_decoder
+from freeavatar.arkit import EXPRESSIONS
+from freeavatar.avatars import load_avatars
+from freeavatar.datasets import DataConfig, make_dataset
+from freeavatar.expression import ExpressionEncoder
+from freeavatar.probe import probe_faces
+from freeavatar.run_config import RunConfig
+from seed_spread import overrides  # tools/ is on the path of a script run from it
+
+# input dropout on the encoder's features (p) and Gaussian noise (sigma x each feature's spread)
+VARIANTS = {
+    'base': {},
+    'drop0.2': dict(drop=0.2),
+    'drop0.35': dict(drop=0.35),
+    'drop0.5': dict(drop=0.5),
+    'drop0.7': dict(drop=0.7),
+    'noise0.5': dict(noise=0.5),
+    'noise1': dict(noise=1.0),
+    'drop0.5-noise0.5': dict(drop=0.5, noise=0.5),
+    'wd1e-2': dict(set=dict(weight_decay=1e-2)),
+    'wd1e-1': dict(set=dict(weight_decay=1e-1)),
+    'h128': dict(set=dict(hidden=128)),
+    'blocks0': dict(set=dict(blocks=0)),
+    'steps500': dict(set=dict(steps=500)),
+}
+
+
+def cached_rows(out: Path, enc: ExpressionEncoder, avatars: list, dc: DataConfig, seed: int):
+    "Every array a variant needs, computed once into OUT/rows.npz."
+    path = out / 'rows.npz'
+    if not path.exists():
+        rig = render_rows(enc, avatars, RunConfig.from_preset('cpu').animator.n_refs, dc, seed=seed)
+        real = face_rows(enc, 'real', 'train', None, dc)
+        held = face_rows(enc, 'actors', 'heldout', dc.n_heldout, dc)
+        val = probe_faces(dc, 'val', dc.n_heldout)
+        clips = make_dataset('real', 'heldout', None, dc.size, dc.seed)
+        np.savez(
+            path,
+            F=rig.F, k=rig.k, C=rig.C, E=rig.E, real_F=real.F, real_E=real.E,
+            held_F=held.F, held_E=held.E, val_F=enc.features(val.images), val_E=val.expr,
+            clip_F=enc.features(clips.images), clip_E=clips.expr, clip=clips.domain.astype(str),
+        )  # fmt: skip
+    return dict(np.load(path))
+
+
+class Perturbed(torch.nn.Module):
+    "A decoder whose input features are dropped (p) and jittered (sigma x spread) while training."
+
+    def __init__(self, dec: torch.nn.Module, spread: torch.Tensor, drop=0.0, noise=0.0):
+        super().__init__()
+        self.dec, self.spread, self.drop, self.noise = dec, spread, drop, noise
+        self.cfg, self.n_controls = dec.cfg, dec.n_controls
+
+    def forward(self, f, k):
+        if self.training and self.noise:
+            f = f + self.noise * self.spread * torch.randn_like(f)
+        if self.training and self.drop:
+            f = torch.nn.functional.dropout(f, self.drop)
+        return self.dec(f, k)
+
+
+def scores(dec, avatars: list, F: np.ndarray, E: np.ndarray, tag: str) -> dict:
+    "Rig error per avatar on faces (F, E), and the human's channels at r >= 0.5."
+    out = {}
+    with torch.no_grad():
+        for a, av in enumerate(avatars):
+            k = torch.full((len(F),), a)
+            P = dec(torch.from_numpy(F), k)[:, : len(av.controls)].numpy()
+            T = av.semantic(E)
+            out[f'{tag}_{av.name}'] = round(float(np.abs(P - T).mean()), 4)
+            if av.name == 'human':
+                r = [pearson(P[:, j], T[:, j]) for j in range(len(av.controls))]
+                out[f'{tag}_channels'] = int(sum(v >= 0.5 for v in r))
+    return out
+
+
+def real_scores(dec, avatars: list, d: dict) -> dict:
+    "The human's 8 key controls against MediaPipe on the held-out clips: pooled and per clip."
+    a = [av.name for av in avatars].index('human')
+    hc = avatars[a].controls
+    with torch.no_grad():
+        P = dec(torch.from_numpy(d['clip_F']), torch.full((len(d['clip_F']),), a)).numpy()
+    r = lambda m, c: pearson(P[m, hc.index(c)], d['clip_E'][m, EXPRESSIONS.index(c)])
+    every = np.ones(len(P), bool)
+    per = {clip: {c: r(d['clip'] == clip, c) for c in REAL_CHANNELS} for clip in set(d['clip'])}
+    return {
+        'real_pooled_worst': round(min(r(every, c) for c in REAL_CHANNELS), 3),
+        'real_clip_worst': round(min(min(v.values()) for v in per.values()), 3),
+        'browInnerUp_per_clip': {k: round(v['browInnerUp'], 2) for k, v in sorted(per.items())},
+    }
+
+
+def run(name: str, d: dict, enc, avatars: list, drop=0.0, noise=0.0, set=None) -> dict:
+    "Train one variant on the cached rows and score it."
+    cfg = dataclasses.replace(RunConfig.from_preset('cpu').animator, **(set or {}))
+    z = lambda F: np.zeros((len(F), 1), np.float32)
+    rig = Rows(d['F'], z(d['F']), d['k'], d['C'], d['E'])
+    n_real = len(d['real_F'])
+    real = Rows(d['real_F'], z(d['real_F']), np.zeros(n_real, int), z(d['real_F']), d['real_E'])
+    dec = make_decoder(rig.F.shape[1], [len(av.controls) for av in avatars], cfg)
+    dec = Perturbed(dec, torch.from_numpy(d['F'].std(0)), drop, noise)
+    quiet = lambda s: None
+    dec, hist = train_decoder(enc, [], avatars, rig, real, cfg, log=quiet, decoder=dec, real=real)
+    dec.eval()
+    res = {'name': name, 'drop': drop, 'noise': noise, 'set': set or {}}
+    # the training loss at the end (the mean of the last 100 steps of each term)
+    res |= {f'train_{k}': round(float(np.mean(hist[k][-100:])), 5) for k in ('rig', 'real')}
+    res |= scores(dec, avatars, d['val_F'], d['val_E'], 'val')
+    res |= scores(dec, avatars, d['held_F'], d['held_E'], 'heldout')
+    return res | real_scores(dec, avatars, d)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('variants', nargs='*', default=['base'])
+    p.add_argument('--out', type=Path, default=Path('out/decoder_variants'))
+    p.add_argument('--weights', type=Path, default=None, help='default: data/weights')
+    p.add_argument('--drop', type=float, default=None, help='override: input dropout')
+    p.add_argument('--noise', type=float, default=None, help='override: input noise')
+    p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE')
+    p.add_argument('--tag', default='', help='appended to each variant name')
+    p.add_argument('--list', action='store_true')
+    a = p.parse_args(argv)
+    if a.list:
+        print('\n'.join(f'{k}: {v}' for k, v in VARIANTS.items()))
+        return 0
+    torch.set_num_threads(2)
+    a.out.mkdir(parents=True, exist_ok=True)
+    enc = ExpressionEncoder.load((a.weights or default_weights()) / 'expression.pt')
+    avatars = list(load_avatars().values())
+    run_cfg = RunConfig.from_preset('cpu')
+    d = cached_rows(a.out, enc, avatars, run_cfg.data, run_cfg.renderer.seed)
+    for v in a.variants:
+        if v not in VARIANTS:
+            raise SystemExit(f"unknown variant {v!r}; --list shows them")
+        kw = dict(VARIANTS[v])
+        kw['set'] = {**kw.get('set', {}), **overrides(run_cfg.animator, a.set)}
+        kw |= {k: getattr(a, k) for k in ('drop', 'noise') if getattr(a, k) is not None}
+        res = run(v + a.tag, d, enc, avatars, **kw)
+        print(json.dumps(res), flush=True)
+        with open(a.out / 'results.jsonl', 'a') as f:
+            f.write(json.dumps(res) + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
