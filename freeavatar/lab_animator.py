@@ -57,6 +57,7 @@ def ablation_configs(cfg: AnimatorConfig) -> list[tuple[str, AnimatorConfig]]:
         ('no_cross_avatar', dataclasses.replace(cfg, cross=False)),
         ('mse_rig_loss', dataclasses.replace(cfg, rig_loss='mse')),
         ('no_real_frames', dataclasses.replace(cfg, w_real=0.0)),
+        ('no_feat_dropout', dataclasses.replace(cfg, feat_dropout=0.0)),
         ('sigmoid_head', dataclasses.replace(cfg, out='sigmoid')),
     ]
 

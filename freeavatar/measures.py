@@ -27,7 +27,7 @@ from .core import PRESETS
 # %% auto #0
 __all__ = ['REAL_KEYS', 'AVATAR_KEYS', 'BENCH_KEYS', 'TARGETS', 'ANIMATOR_ABLATIONS', 'EXPRESSION_TARGETS', 'get_key', 'no_nans',
            'check_keys', 'manifest_of', 'machine_info', 'expression_section', 'neutral_frames', 'auto_neutral_controls',
-           'brow_smile_r', 'real_agreement', 'heldout_rows', 'retarget_section', 'animator_ablation_rows',
+           'brow_smile_r', 'real_range', 'real_agreement', 'heldout_rows', 'retarget_section', 'animator_ablation_rows',
            'bench_expression']
 
 # %% ../nbs/60_measures.ipynb #73e5eef5
@@ -220,12 +220,27 @@ def brow_smile_r(ours: np.ndarray, theirs: np.ndarray, hc: list, clips: np.ndarr
         out[Path(clip).stem] = {k: (round(v, 3) if np.isfinite(v) else None) for k, v in r.items()}
     return out
 
+# %% ../nbs/60_measures.ipynb #12c2a030
+def real_range(ours: np.ndarray, theirs: np.ndarray, hc: list, clips: np.ndarray) -> dict:
+    """Per clip and key channel, how far each reading moves within the clip: the 5th to 95th
+    percentile of ours and of MediaPipe's. An r is only as meaningful as the movement it correlates:
+    a reading that stays within a few hundredths has nothing to agree with."""
+    spread = lambda v: round(float(np.percentile(v, 95) - np.percentile(v, 5)), 3)
+    out = {}
+    for clip in dict.fromkeys(clips.tolist()):
+        m = clips == clip
+        out[Path(clip).stem] = {
+            k: {'ours': spread(ours[m, hc.index(k)]), 'mediapipe': spread(theirs[m, hc.index(k)])}
+            for k in REAL_KEYS
+        }
+    return out
+
 # %% ../nbs/60_measures.ipynb #ad318635
 def real_agreement(anim, real, clips: np.ndarray) -> dict:
     """The human's key channels against MediaPipe on every held-out real clip (r); its bias (ours
     minus MediaPipe, every control) over the most neutral frames of them all, raw and as
     `--neutral auto` would calibrate it, beside MediaPipe's own reading there; and per clip, how
-    browInnerUp follows the smile in each reading."""
+    browInnerUp follows the smile in each reading and how far each reading moves."""
     hc = anim.avatars[anim.index('human')].controls
     ours = anim.predict_features(real.F, 'human')  # (N, 25)
     theirs = real.E[:, [EXPRESSIONS.index(c) for c in hc]]  # (N, 25)
@@ -256,6 +271,7 @@ def real_agreement(anim, real, clips: np.ndarray) -> dict:
         'neutral_bias_auto': per_control(bias_auto),
         'neutral_bias_auto_worst': round(float(np.abs(bias_auto).max()), 3),
         'brow_smile_r': brow_smile_r(ours, theirs, hc, clips),
+        'real_range': real_range(ours, theirs, hc, clips),
     }
 
 # %% ../nbs/60_measures.ipynb #05e1faa6
@@ -309,6 +325,7 @@ ANIMATOR_ABLATIONS = (
     'mse_rig_loss',
     'sigmoid_head',
     'no_real_frames',
+    'no_feat_dropout',
 )
 
 
