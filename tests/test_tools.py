@@ -109,6 +109,11 @@ def test_decoder_variants_are_logged_with_their_validation_figures(tmp_path):
     assert row['rig_human'] == '0.07' and row['note'].endswith('human channels 15; kept')
     with pytest.raises(SystemExit, match='no result named'):
         log.main(args + ['--name', 'nope'])
+    # --result picks the line when the row is named otherwise; a held-out-only result says so
+    held_only = {k: v for k, v in variant_result('old').items() if not k.startswith('val_')}
+    res.write_text(json.dumps(held_only) + '\n')
+    log.main(args + ['--name', 'old-variant', '--result', 'old'])
+    assert log.read_log(path)[-1]['note'] == 'no validation figures (held-out only)'
 
 
 def test_decoder_variants_perturb_only_while_training():

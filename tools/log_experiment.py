@@ -85,6 +85,8 @@ def variant_figures(res: dict) -> tuple[dict, str]:
         real_worst_key_r=res['real_pooled_worst'],
         real_worst_clip_r=res['real_clip_worst'],
     )
+    if 'val_human' not in res:
+        return cols, 'no validation figures (held-out only)'
     val = ' / '.join(str(res[f'val_{a}']) for a in ('human', 'toon', 'creature'))
     return cols, f"validation faces: rig error {val}, human channels {res['val_channels']}"
 
@@ -131,6 +133,7 @@ def main(argv=None):
     p.add_argument(
         '--variant', type=Path, help="a decoder_variants results.jsonl (row NAME's line)"
     )
+    p.add_argument('--result', help='the result in --variant to log (default: --name)')
     p.add_argument(
         '--update',
         action='store_true',
@@ -147,9 +150,10 @@ def main(argv=None):
     try:
         if a.variant:
             lines = [json.loads(x) for x in a.variant.read_text().splitlines() if x.strip()]
-            res = [x for x in lines if x['name'] == a.name]
+            want = a.result or a.name
+            res = [x for x in lines if x['name'] == want]
             if not res:
-                raise ValueError(f"no result named {a.name!r}")
+                raise ValueError(f"no result named {want!r}")
             cols, said = variant_figures(res[-1])
             row.update(cols)
             note = f"{said}; {note}" if note else said
