@@ -46,19 +46,16 @@ class AnimatorConfig(Config):
     rig_loss: str = 'l1'
     # output: 'clip' (linear while training, clipped to [0, 1] in eval mode) or 'sigmoid'
     out: str = 'clip'
-    # expression perceptual loss, 1 - cos(z(R_k(c_hat)), z(I)) (0: rig loss only, the released
-    # script)
+    # perceptual loss 1 - cos(z(R_k(c_hat)), z(I)) (0: rig loss only, the released script)
     w_percept: float = 0.05
     # ablation only: the rig loss to g_k(e) on actor crops (the paper's Faceware-paired frames)
     w_paired: float = 0.0
     # beyond the paper: the rig loss to g_k(MediaPipe's reading) on the *training* clip's real
     # frames (see below; 0: off)
     w_real: float = 0.0
-    # beyond the paper: avatar renders of a known expression also teach every *other* avatar (see
-    # below)
+    # beyond the paper: a render of a known expression teaches every *other* avatar too (below)
     cross: bool = True
-    # beyond the paper: dropout on the encoder's features entering the decoder, while training only
-    # (0: off; see `44_animator_train`)
+    # beyond the paper: dropout on the input features while training (0: off; `44_animator_train`)
     feat_dropout: float = 0.0
     separate: bool = False  # ablation: one decoder per avatar and no embedding
     # frontal reference renders per avatar (the renderer's training set)

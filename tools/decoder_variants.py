@@ -111,6 +111,7 @@ def real_scores(dec, avatars: list, d: dict) -> dict:
     every = np.ones(len(P), bool)
     per = {clip: {c: r(d['clip'] == clip, c) for c in REAL_CHANNELS} for clip in set(d['clip'])}
     return {
+        'real_pooled': {c: round(r(every, c), 3) for c in REAL_CHANNELS},
         'real_pooled_worst': round(min(r(every, c) for c in REAL_CHANNELS), 3),
         'real_clip_worst': round(min(min(v.values()) for v in per.values()), 3),
         'browInnerUp_per_clip': {k: round(v['browInnerUp'], 2) for k, v in sorted(per.items())},
