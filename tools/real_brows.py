@@ -3,7 +3,7 @@
 beside linear read-outs of the same features, how far each reading moves, and what a pure smile
 does to the brows on rendered faces.
 
-.venv/bin/python tools/real_brows.py        # about 2 minutes with tools/decoder_variants.py's cache
+.venv/bin/python tools/real_brows.py        # seconds, with tools/decoder_variants.py's cache
 
 Prints, per held-out clip: browInnerUp r against MediaPipe for the shipped decoder and for ridge
 read-outs fitted on the decoder's own render rows (with and without the training clip's real
