@@ -120,7 +120,10 @@ def real_scores(dec, avatars: list, d: dict) -> dict:
 
 def run(name: str, d: dict, enc, avatars: list, drop=0.0, noise=0.0, set=None) -> dict:
     "Train one variant on the cached rows and score it."
-    cfg = dataclasses.replace(RunConfig.from_preset('cpu').animator, **(set or {}))
+    # the preset's own feat_dropout is off here: a variant's `drop` is its dropout, so 'base' stays
+    # the no-dropout control the experiment log's rows name
+    cpu = dataclasses.replace(RunConfig.from_preset('cpu').animator, feat_dropout=0.0)
+    cfg = dataclasses.replace(cpu, **(set or {}))
     z = lambda F: np.zeros((len(F), 1), np.float32)
     rig = Rows(d['F'], z(d['F']), d['k'], d['C'], d['E'])
     n_real = len(d['real_F'])
