@@ -100,6 +100,9 @@ def test_decoder_variants_are_logged_with_their_validation_figures(tmp_path):
     assert cols['rig_toon'] == 0.07 and cols['human_channels_r05'] == 14
     assert cols['real_worst_clip_r'] == -0.5
     assert said == 'validation faces: rig error 0.06 / 0.06 / 0.06, human channels 15'
+    cv = variant_result('cv') | {'real_folds': 4, 'realcv': {'jawOpen': 0.5, 'browInnerUp': 0.9}}
+    said = log.variant_figures(cv)[1]
+    assert said.endswith('; training clip, 4-fold by blocks: jawOpen 0.5, browInnerUp 0.9')
     res = tmp_path / 'results.jsonl'
     res.write_text('\n'.join(json.dumps(variant_result(n)) for n in ('base', 'drop')) + '\n')
     path = tmp_path / 'experiments.csv'
@@ -131,3 +134,28 @@ def test_decoder_variants_perturb_only_while_training():
         assert not torch.equal(dec.train()(x, k), dec(x, k))
         assert torch.equal(dec.eval()(x, k), lin(x, k))
     assert set(dv.VARIANTS) >= {'base', 'drop0.35'}
+
+
+def test_decoder_variants_real_blocks_and_ensemble():
+    sys.path.insert(0, str(ROOT / 'tools'))
+    dv = tool('decoder_variants')
+    import numpy as np
+    import torch
+
+    blocks = dv.real_blocks(10, 4)
+    # consecutive, covering every frame once, sizes within one of each other
+    assert np.array_equal(np.concatenate(blocks), np.arange(10))
+    assert {len(b) for b in blocks} == {2, 3}
+    with pytest.raises(ValueError, match='real-folds'):
+        dv.real_blocks(10, 1)
+
+    class Const(torch.nn.Module):
+        def __init__(self, v):
+            super().__init__()
+            self.v = v
+
+        def forward(self, f, k):
+            return torch.full((len(f), 2), self.v)
+
+    out = dv.Mean([Const(0.2), Const(0.6)])(torch.zeros(3, 4), torch.zeros(3, dtype=torch.long))
+    assert torch.allclose(out, torch.full((3, 2), 0.4))

@@ -5,13 +5,22 @@ decoder's training rows, cached once, then the `cpu` decoder recipe changed and 
 .venv/bin/python tools/decoder_variants.py base drop0.5           # named variants, see VARIANTS
 .venv/bin/python tools/decoder_variants.py --list
 .venv/bin/python tools/decoder_variants.py base --set seed=1 --drop 0.3 --tag my-run
+.venv/bin/python tools/decoder_variants.py base drop0.35 --real-folds 4   # + real validation
+.venv/bin/python tools/decoder_variants.py drop0.35 --ensemble 3   # the mean of three decoders
 
 Each variant prints one JSON line: the rig error per avatar and the human's channels at r >= 0.5
 on the *validation* faces (`freeavatar probe`'s: 800 new faces of training identities, which
 choose), then the same on the 800 held-out actors and the 8 key real channels per held-out clip
 (which only report). The rows (avatar renders with the cross-avatar rows, the training clip's
 real frames, the two face sets and the held-out clips) are the ones `train_animator` builds, cached
-in OUT/rows.npz (about 3 minutes the first time). Not part of the package; the experiment-log rows
+in OUT/rows.npz (about 3 minutes the first time).
+
+`--real-folds K` adds a validation on *real* faces: the training clip's labelled frames are cut
+into K consecutive blocks, K decoders are trained each without one block's real rows, and each
+predicts the block it did not see; `realcv_*` is every key channel's r against MediaPipe over the
+whole clip so predicted (the same person, but frames the decoder never trained on). Blocks, not a
+random split, because neighbouring frames are near copies; the rig and validation figures are then
+the K decoders' mean. K times the minutes. Not part of the package; the experiment-log rows
 `decoder-input-dropout-*` were made with it.
 """
 
@@ -37,6 +46,7 @@ from seed_spread import overrides  # tools/ is on the path of a script run from 
 # input dropout on the encoder's features (p) and Gaussian noise (sigma x each feature's spread)
 VARIANTS = {
     'base': {},
+    'drop0.1': dict(drop=0.1),
     'drop0.2': dict(drop=0.2),
     'drop0.35': dict(drop=0.35),
     'drop0.5': dict(drop=0.5),
@@ -86,6 +96,17 @@ class Perturbed(torch.nn.Module):
         return self.dec(f, k)
 
 
+class Mean(torch.nn.Module):
+    "Several trained decoders as one: the mean of their outputs (an ensemble)."
+
+    def __init__(self, decs: list):
+        super().__init__()
+        self.decs = torch.nn.ModuleList(decs)
+
+    def forward(self, f, k):
+        return torch.stack([d(f, k) for d in self.decs]).mean(0)
+
+
 def scores(dec, avatars: list, F: np.ndarray, E: np.ndarray, tag: str) -> dict:
     "Rig error per avatar on faces (F, E), and the human's channels at r >= 0.5."
     out = {}
@@ -118,8 +139,53 @@ def real_scores(dec, avatars: list, d: dict) -> dict:
     }
 
 
-def run(name: str, d: dict, enc, avatars: list, drop=0.0, noise=0.0, set=None) -> dict:
-    "Train one variant on the cached rows and score it."
+def real_blocks(n: int, k: int) -> list[np.ndarray]:
+    "Indices of `n` frames in `k` consecutive blocks (sizes differing by at most one)."
+    if not 2 <= k <= n:
+        raise ValueError(f"--real-folds must be between 2 and the {n} real frames, got {k}")
+    return np.array_split(np.arange(n), k)
+
+
+def real_cv(name: str, d: dict, enc, avatars: list, folds: int, **kw) -> dict:
+    """`run` once per block of the training clip, that block's real rows held out: the mean of the
+    runs' figures, and each key channel's r over the clip from the decoders that did not see it."""
+    a = [av.name for av in avatars].index('human')
+    hc = avatars[a].controls
+    P = np.zeros((len(d['real_F']), len(REAL_CHANNELS)), np.float32)
+    runs = []
+    for block in real_blocks(len(d['real_F']), folds):
+        keep = np.setdiff1d(np.arange(len(d['real_F'])), block)
+        sub = d | {'real_F': d['real_F'][keep], 'real_E': d['real_E'][keep]}
+        res, dec = run(name, sub, enc, avatars, decoder=True, **kw)
+        runs.append(res)
+        with torch.no_grad():
+            out = dec(torch.from_numpy(d['real_F'][block]), torch.full((len(block),), a)).numpy()
+        P[block] = out[:, [hc.index(c) for c in REAL_CHANNELS]]
+    E = d['real_E'][:, [EXPRESSIONS.index(c) for c in REAL_CHANNELS]]
+    cv = {c: round(pearson(P[:, j], E[:, j]), 3) for j, c in enumerate(REAL_CHANNELS)}
+    mean = {
+        k: round(float(np.mean([r[k] for r in runs])), 4 if isinstance(v, float) else 1)
+        for k, v in runs[0].items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ('drop', 'noise')
+    }
+    return (
+        runs[0]
+        | mean
+        | {
+            'real_folds': folds,
+            'realcv': cv,
+            'realcv_worst': min(cv.values()),
+            'realcv_mean': round(float(np.mean(list(cv.values()))), 3),
+        }
+    )
+
+
+def run(
+    name: str, d: dict, enc, avatars: list, drop=0.0, noise=0.0, set=None, decoder=False, ensemble=1
+):
+    """Train one variant on the cached rows and score it (and, `decoder=True`, return it too);
+    `ensemble` > 1 trains that many at seeds seed, seed + 1, ... and scores the mean of their
+    outputs."""
     # the preset's own feat_dropout is off here: a variant's `drop` is its dropout, so 'base' stays
     # the no-dropout control the experiment log's rows name
     cpu = dataclasses.replace(RunConfig.from_preset('cpu').animator, feat_dropout=0.0)
@@ -128,17 +194,23 @@ def run(name: str, d: dict, enc, avatars: list, drop=0.0, noise=0.0, set=None) -
     rig = Rows(d['F'], z(d['F']), d['k'], d['C'], d['E'])
     n_real = len(d['real_F'])
     real = Rows(d['real_F'], z(d['real_F']), np.zeros(n_real, int), z(d['real_F']), d['real_E'])
-    dec = make_decoder(rig.F.shape[1], [len(av.controls) for av in avatars], cfg)
-    dec = Perturbed(dec, torch.from_numpy(d['F'].std(0)), drop, noise)
-    quiet = lambda s: None
-    dec, hist = train_decoder(enc, [], avatars, rig, real, cfg, log=quiet, decoder=dec, real=real)
-    dec.eval()
+    decs = []
+    for i in range(ensemble):
+        c = dataclasses.replace(cfg, seed=cfg.seed + i)
+        dec = make_decoder(rig.F.shape[1], [len(av.controls) for av in avatars], c)
+        dec = Perturbed(dec, torch.from_numpy(d['F'].std(0)), drop, noise)
+        quiet = lambda s: None
+        dec, hist = train_decoder(enc, [], avatars, rig, real, c, log=quiet, decoder=dec, real=real)
+        decs.append(dec.eval())
+    dec = decs[0] if ensemble == 1 else Mean(decs).eval()
     res = {'name': name, 'drop': drop, 'noise': noise, 'set': set or {}}
+    res |= {'ensemble': ensemble} if ensemble > 1 else {}
     # the training loss at the end (the mean of the last 100 steps of each term)
     res |= {f'train_{k}': round(float(np.mean(hist[k][-100:])), 5) for k in ('rig', 'real')}
     res |= scores(dec, avatars, d['val_F'], d['val_E'], 'val')
     res |= scores(dec, avatars, d['held_F'], d['held_E'], 'heldout')
-    return res | real_scores(dec, avatars, d)
+    res |= real_scores(dec, avatars, d)
+    return (res, dec) if decoder else res
 
 
 def main(argv=None) -> int:
@@ -150,6 +222,8 @@ def main(argv=None) -> int:
     p.add_argument('--noise', type=float, default=None, help='override: input noise')
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE')
     p.add_argument('--tag', default='', help='appended to each variant name')
+    p.add_argument('--real-folds', type=int, default=0, help='K: validate on real frames too')
+    p.add_argument('--ensemble', type=int, default=1, help='N decoders, their outputs averaged')
     p.add_argument('--list', action='store_true')
     a = p.parse_args(argv)
     if a.list:
@@ -167,7 +241,11 @@ def main(argv=None) -> int:
         kw = dict(VARIANTS[v])
         kw['set'] = {**kw.get('set', {}), **overrides(run_cfg.animator, a.set)}
         kw |= {k: getattr(a, k) for k in ('drop', 'noise') if getattr(a, k) is not None}
-        res = run(v + a.tag, d, enc, avatars, **kw)
+        kw['ensemble'] = a.ensemble
+        if a.real_folds:
+            res = real_cv(v + a.tag, d, enc, avatars, a.real_folds, **kw)
+        else:
+            res = run(v + a.tag, d, enc, avatars, **kw)
         print(json.dumps(res), flush=True)
         with open(a.out / 'results.jsonl', 'a') as f:
             f.write(json.dumps(res) + '\n')

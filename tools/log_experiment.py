@@ -88,7 +88,12 @@ def variant_figures(res: dict) -> tuple[dict, str]:
     if 'val_human' not in res:
         return cols, 'no validation figures (held-out only)'
     val = ' / '.join(str(res[f'val_{a}']) for a in ('human', 'toon', 'creature'))
-    return cols, f"validation faces: rig error {val}, human channels {res['val_channels']}"
+    said = f"validation faces: rig error {val}, human channels {res['val_channels']}"
+    if 'realcv' in res:
+        # `--real-folds`: each key channel's r on training-clip frames its decoder did not see
+        cv = ', '.join(f'{c} {v}' for c, v in res['realcv'].items())
+        said += f"; training clip, {res['real_folds']}-fold by blocks: {cv}"
+    return cols, said
 
 
 def read_log(path: Path = LOG) -> list[dict]:
