@@ -22,7 +22,9 @@ Not part of the package.
 from __future__ import annotations
 import argparse
 import csv
+import datetime
 import json
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,14 +124,25 @@ def log_row(row: dict, path: Path = LOG, update: bool = False) -> list[dict]:
     return rows
 
 
+def head_commit() -> str:
+    "The checkout's HEAD as a short hash ('' outside a git work tree)."
+    try:
+        out = subprocess.run(
+            ['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=ROOT
+        )
+    except OSError:
+        return ''
+    return out.stdout.strip() if out.returncode == 0 else ''
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('bench', type=Path, nargs='?', help='a bench JSON (none: a probe-only row)')
     p.add_argument('--name', required=True)
     p.add_argument('--log', type=Path, default=LOG, help='default: data/results/experiments.csv')
     p.add_argument('--change', default='')
-    p.add_argument('--date', default='')
-    p.add_argument('--commit', default='')
+    p.add_argument('--date', default=None, help="default: today's (not on --update)")
+    p.add_argument('--commit', default=None, help="default: HEAD's short hash (not on --update)")
     p.add_argument('--kept', default='')
     p.add_argument('--note', default='')
     p.add_argument('--minutes', default=None)
@@ -174,7 +187,11 @@ def main(argv=None):
         raise SystemExit(f'log_experiment: {which}: not a readable result ({err!r})') from err
     if a.minutes is not None:
         row['train_minutes'] = a.minutes
-    row.update(name=a.name, date=a.date, commit=a.commit, change=a.change, kept=a.kept, note=note)
+    if not a.update:
+        a.date = a.date if a.date is not None else datetime.date.today().isoformat()
+        a.commit = a.commit if a.commit is not None else head_commit()
+    row.update(name=a.name, date=a.date or '', commit=a.commit or '')
+    row.update(change=a.change, kept=a.kept, note=note)
     try:
         log_row(row, a.log, update=a.update)
     except ValueError as err:
