@@ -55,7 +55,8 @@ class AnimatorConfig(Config):
     w_real: float = 0.0
     # beyond the paper: a render of a known expression teaches every *other* avatar too (below)
     cross: bool = True
-    # beyond the paper: dropout on the input features while training (0: off; `44_animator_train`)
+    # beyond the paper: dropout on the render rows' input features while training (0: off; applied
+    # by the training loop, `44_animator_train`)
     feat_dropout: float = 0.0
     separate: bool = False  # ablation: one decoder per avatar and no embedding
     # frontal reference renders per avatar (the renderer's training set)
@@ -70,11 +71,11 @@ class AnimatorConfig(Config):
 # %% ../nbs/42_animator.ipynb #9ff88882
 # measured: at this encoder's quality the perceptual term hurts (ablation `with_perceptual`);
 # w_real chosen on a validation split of the training clip, feat_dropout on new faces of the
-# training identities (`44_animator_train`)
+# training identities and on the training clip's frames by blocks (`44_animator_train`)
 @patch(cls_method=True)
 def cpu(cls: AnimatorConfig):
     """The 2-core preset: no perceptual term; the training clip's real frames at weight 0.3; a third
-    of the input features dropped while training."""
+    of the render rows' input features dropped while training."""
     return cls(w_percept=0.0, w_real=0.3, feat_dropout=0.35)
 
 # %% ../nbs/42_animator.ipynb #b2f62b54
@@ -111,7 +112,6 @@ class RigDecoder(nn.Module):
     def forward(self, f: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         """Features (B, feat_dim) and avatar indices (B,) -> controls (B, max_n), in [0, 1] in eval
         mode (and while training with the sigmoid output)."""
-        f = F.dropout(f, self.cfg.feat_dropout, self.training)  # a no-op in eval mode
         x = self.inp(torch.cat([f, self.embed(k)], -1))  # (B, hidden)
         y = self.head(self.blocks(F.gelu(x)))  # (B, max_n)
         if self.cfg.out == 'sigmoid':

@@ -97,12 +97,14 @@ def row_tensors(rows: Rows) -> tuple:
     return tuple(map(torch.from_numpy, (rows.F, rows.k.astype(np.int64), rows.C)))
 
 # %% ../nbs/44_animator_train.ipynb #1ac5231c
-def batch_error(dec, rows: tuple, mask: torch.Tensor, cfg, rng) -> torch.Tensor:
-    "Rig error of `dec` on `cfg.batch` rows drawn from `row_tensors`."
+def batch_error(dec, rows: tuple, mask: torch.Tensor, cfg, rng, drop: float = 0.0) -> torch.Tensor:
+    """Rig error of `dec` on `cfg.batch` rows drawn from `row_tensors`, a share `drop` of their
+    input features dropped (`F.dropout`, while `dec` trains)."""
     feats, k_all, controls = rows
     j = torch.from_numpy(rng.integers(len(feats), size=cfg.batch))
     k = k_all[j]
-    return rig_error(dec(feats[j], k), controls[j], mask[k], cfg.rig_loss)
+    f = F.dropout(feats[j], drop, dec.training)
+    return rig_error(dec(f, k), controls[j], mask[k], cfg.rig_loss)
 
 # %% ../nbs/44_animator_train.ipynb #e1980026
 def log_progress(log, tag: str, step: int, cfg, hist: dict, t0: float):
@@ -140,7 +142,8 @@ def step_terms(dec, encoder, renderers, data: tuple, n_faces: int, mask, widths,
     """One step's loss terms: the rig error on render rows, on labelled real rows (if any), and the
     face terms whose weights are on. `data` is `decoder_data`'s."""
     rig_t, real_t, face_t, paired_C = data
-    terms = {'rig': batch_error(dec, rig_t, mask, cfg, rng)}
+    # the render rows' features dropped while training (`feat_dropout`); the real rows' kept whole
+    terms = {'rig': batch_error(dec, rig_t, mask, cfg, rng, cfg.feat_dropout)}
     if real_t is not None:
         terms['real'] = batch_error(dec, real_t, mask, cfg, rng)
     if (cfg.w_percept or cfg.w_paired) and n_faces:

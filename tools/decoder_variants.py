@@ -15,6 +15,11 @@ choose), then the same on the 800 held-out actors and the 8 key real channels pe
 real frames, the two face sets and the held-out clips) are the ones `train_animator` builds, cached
 in OUT/rows.npz (about 3 minutes the first time).
 
+The tool switches the preset's own `feat_dropout` off, so that `base` is the no-dropout control; a
+variant's `drop` (the `Perturbed` wrapper) drops every row's features, real rows included (the
+package's rule until `*-renders` was adopted), `drop0.35-renders` the render rows' only (the
+package's rule now, which `base --set feat_dropout=0.35` runs).
+
 `--real-folds K` adds a validation on *real* faces: the training clip's labelled frames are cut
 into K consecutive blocks, K decoders are trained each without one block's real rows, and each
 predicts the block it did not see; `realcv_*` is every key channel's r against MediaPipe over the
@@ -111,10 +116,10 @@ def renders_only(n_real_rows: int):
     (recognised by their count, `n_real_rows`: each real frame once per avatar)."""
     orig = animator_train.batch_error
 
-    def batch_error(dec, rows, mask, cfg, rng):
+    def batch_error(dec, rows, mask, cfg, rng, *rest):
         if isinstance(dec, Perturbed):
             dec.on = len(rows[0]) != n_real_rows
-        return orig(dec, rows, mask, cfg, rng)
+        return orig(dec, rows, mask, cfg, rng, *rest)
 
     animator_train.batch_error = batch_error
     try:
