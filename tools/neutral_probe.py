@@ -5,6 +5,10 @@ identity's neutral face* (and of both side by side).
 
 .venv/bin/python tools/neutral_probe.py [--encoder data/weights/expression.pt]   # about 2 minutes
 
+Also: the sideways jaw read as what the rig renders, the net shift jawLeft - jawRight (the
+sampler's symmetric pairs set both sides at once, which renders no shift at all: is that label
+what hides the jaw?).
+
 Two kinds of neutral reference: 'frontal' (the identity at rest, frontal, no nuisances: a clean
 calibration frame) and 'random' (the identity at rest under the actors' own pose, light and
 camera nuisances: a calibration frame as a webcam would give it). Fitted on 3,000 training actors,
@@ -67,6 +71,9 @@ def main(argv=None) -> int:
             f"{np.mean(list(r.values())):.3f}; under 0.5: {weak}",
             flush=True,
         )
+    net = lambda E: E[:, [EXPRESSIONS.index('jawLeft')]] - E[:, [EXPRESSIONS.index('jawRight')]]
+    r = pearson(readout(Ftr, net(tr.expr))(Fva)[:, 0], net(va.expr)[:, 0])
+    print(f"the jaw's net shift (jawLeft - jawRight) from the features: r {r:.3f}", flush=True)
     return 0
 
 
