@@ -17,8 +17,9 @@ in OUT/rows.npz (about 3 minutes the first time).
 
 The tool switches the preset's own `feat_dropout` off, so that `base` is the no-dropout control; a
 variant's `drop` (the `Perturbed` wrapper) drops every row's features, real rows included (the
-package's rule until `*-renders` was adopted), `drop0.35-renders` the render rows' only (the
-package's rule now, which `base --set feat_dropout=0.35` runs).
+package's rule until 2026-12-06), `drop0.35-renders` the render rows' only: the package's own
+`feat_dropout` as it is now (its `realcv` rows were first run with a wrapper of the tool's that
+did the same; `decoder-render-dropout-0.35-package-seed0` checks the two agree).
 
 `--real-folds K` adds a validation on *real* faces: the training clip's labelled frames are cut
 into K consecutive blocks, K decoders are trained each without one block's real rows, and each
@@ -33,14 +34,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np
 import torch
 from freeavatar.assets import default_weights
 from freeavatar.animator import make_decoder
 from freeavatar.animator_data import REAL_CHANNELS, Rows, face_rows, pearson, render_rows
-from freeavatar import animator_train
 from freeavatar.animator_train import train_decoder
 from freeavatar.arkit import EXPRESSIONS
 from freeavatar.avatars import load_avatars
@@ -61,8 +60,9 @@ VARIANTS = {
     'noise0.5': dict(noise=0.5),
     'noise1': dict(noise=1.0),
     'drop0.5-noise0.5': dict(drop=0.5, noise=0.5),
-    # dropout on the avatar renders' rows only, the training clip's real rows left whole
-    'drop0.35-renders': dict(drop=0.35, real_too=False),
+    # dropout on the avatar renders' rows only, the training clip's real rows left whole: the
+    # package's feat_dropout (`44_animator_train`)
+    'drop0.35-renders': dict(set=dict(feat_dropout=0.35)),
     'wd1e-2': dict(set=dict(weight_decay=1e-2)),
     'wd1e-1': dict(set=dict(weight_decay=1e-1)),
     'h128': dict(set=dict(hidden=128)),
@@ -97,35 +97,12 @@ class Perturbed(torch.nn.Module):
         self.dec, self.spread, self.drop, self.noise = dec, spread, drop, noise
         self.cfg, self.n_controls = dec.cfg, dec.n_controls
 
-    # False while a batch of real rows passes (`renders_only`): perturb the render rows alone
-    on = True
-
     def forward(self, f, k):
-        if not self.on:
-            return self.dec(f, k)
         if self.training and self.noise:
             f = f + self.noise * self.spread * torch.randn_like(f)
         if self.training and self.drop:
             f = torch.nn.functional.dropout(f, self.drop)
         return self.dec(f, k)
-
-
-@contextmanager
-def renders_only(n_real_rows: int):
-    """While training, switch a `Perturbed` decoder's perturbation off for batches of the real rows
-    (recognised by their count, `n_real_rows`: each real frame once per avatar)."""
-    orig = animator_train.batch_error
-
-    def batch_error(dec, rows, mask, cfg, rng, *rest):
-        if isinstance(dec, Perturbed):
-            dec.on = len(rows[0]) != n_real_rows
-        return orig(dec, rows, mask, cfg, rng, *rest)
-
-    animator_train.batch_error = batch_error
-    try:
-        yield
-    finally:
-        animator_train.batch_error = orig
 
 
 class Mean(torch.nn.Module):
@@ -222,11 +199,10 @@ def run(
     set=None,
     decoder=False,
     ensemble=1,
-    real_too=True,
 ):
     """Train one variant on the cached rows and score it (and, `decoder=True`, return it too);
     `ensemble` > 1 trains that many at seeds seed, seed + 1, ... and scores the mean of their
-    outputs; `real_too=False` perturbs the render rows only, not the real ones."""
+    outputs."""
     # the preset's own feat_dropout is off here: a variant's `drop` is its dropout, so 'base' stays
     # the no-dropout control the experiment log's rows name
     cpu = dataclasses.replace(RunConfig.from_preset('cpu').animator, feat_dropout=0.0)
@@ -235,20 +211,17 @@ def run(
     rig = Rows(d['F'], z(d['F']), d['k'], d['C'], d['E'])
     n_real = len(d['real_F'])
     real = Rows(d['real_F'], z(d['real_F']), np.zeros(n_real, int), z(d['real_F']), d['real_E'])
+    spread, widths = torch.from_numpy(d['F'].std(0)), [len(av.controls) for av in avatars]
+    quiet = lambda s: None
     decs = []
     for i in range(ensemble):
         c = dataclasses.replace(cfg, seed=cfg.seed + i)
-        dec = make_decoder(rig.F.shape[1], [len(av.controls) for av in avatars], c)
-        dec = Perturbed(dec, torch.from_numpy(d['F'].std(0)), drop, noise)
-        quiet = lambda s: None
-        only = nullcontext() if real_too else renders_only(n_real * len(avatars))
-        with only:
-            dec, hist = train_decoder(enc, [], avatars, rig, real, c, quiet, decoder=dec, real=real)
+        dec = Perturbed(make_decoder(rig.F.shape[1], widths, c), spread, drop, noise)
+        dec, hist = train_decoder(enc, [], avatars, rig, real, c, quiet, decoder=dec, real=real)
         decs.append(dec.eval())
     dec = decs[0] if ensemble == 1 else Mean(decs).eval()
     res = {'name': name, 'drop': drop, 'noise': noise, 'set': set or {}}
     res |= {'ensemble': ensemble} if ensemble > 1 else {}
-    res |= {} if real_too else {'real_rows_perturbed': False}
     # the training loss at the end (the mean of the last 100 steps of each term)
     res |= {f'train_{k}': round(float(np.mean(hist[k][-100:])), 5) for k in ('rig', 'real')}
     res |= scores(dec, avatars, d['val_F'], d['val_E'], 'val')
