@@ -164,3 +164,37 @@ def test_decoder_variants_real_blocks_and_ensemble():
 
     out = dv.Mean([Const(0.2), Const(0.6)])(torch.zeros(3, 4), torch.zeros(3, dtype=torch.long))
     assert torch.allclose(out, torch.full((3, 2), 0.4))
+
+
+def test_region_resolution_arms_differ_only_in_detail(tmp_path):
+    "Both arms cut the same boxes at the same size; the native one from the 224 px render itself."
+    sys.path.insert(0, str(ROOT / 'tools'))  # region_resolution imports region_encoder
+    import numpy as np
+    import torch
+
+    rr = tool('region_resolution')
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, (2, 224, 224, 3), dtype=np.uint8)
+    native, up = rr.boxes(imgs, 'native'), rr.boxes(imgs, 'upsampled')
+    for k, (top, bot, left, right) in rr.BOXES.items():
+        assert native[k].shape == up[k].shape == (2, 3, 2 * (bot - top), 2 * (right - left))
+        want = torch.from_numpy(imgs[:, 2 * top : 2 * bot, 2 * left : 2 * right])
+        assert torch.equal(native[k], want.permute(0, 3, 1, 2))
+    # an image without fine detail (a slow wave) reads the same in both arms
+    t = np.sin(np.linspace(0, 6, 224))
+    flat = (128 + 60 * t[None, :, None, None] * t[None, None, :, None]).repeat(3, -1)
+    flat = np.repeat(flat.astype(np.uint8), 2, 0)
+    for k in rr.BOXES:
+        d = (rr.boxes(flat, 'native')[k].float() - rr.boxes(flat, 'upsampled')[k].float()).abs()
+        assert d.mean() < 2, k
+    assert not torch.equal(native['mouth'], up['mouth'])  # noise is detail: lost at 112 px
+    net = rr.BoxNet()
+    assert net(native).shape == (2, 25)
+    r = {c: 0.0 for c in rr.EXPRESSIONS} | {c: 1.0 for c in rr.WEAK}
+    assert rr.summary(r) == {'readable': 10, 'mean_r': 0.4, 'weak_mean_r': 1.0}
+    log = tool('log_experiment')
+    split = {'readable': 15, 'mean_r': 0.5, 'weak_mean_r': 0.2}
+    res = {'minutes': 9.5, 'val': split, 'heldout': split, 'train': split | {'readable': 25}}
+    said = log.box_figures(res)
+    assert said.startswith('validation faces: 15 channels at r >= 0.5, mean r 0.5, the ten weak')
+    assert 'its own training faces: 25 channels' in said and said.endswith('(9.5 min)')

@@ -5,6 +5,7 @@
     [--commit SHA] [--minutes M] [--kept yes|no] [--note "why"] [--probe-val P] [--probe-heldout P]
 .venv/bin/python tools/log_experiment.py --probe-val P --probe-heldout P --name NAME --change ...
 .venv/bin/python tools/log_experiment.py --variant out/decoder_variants/results.jsonl --name V ...
+.venv/bin/python tools/log_experiment.py --boxes out/exp/region_res/results.json --result K ...
 
 A decoder-only variant (`tools/decoder_variants.py`) is logged from its line of results.jsonl: the
 held-out figures in their columns, its validation figures (which chose) at the head of the note.
@@ -98,6 +99,23 @@ def variant_figures(res: dict) -> tuple[dict, str]:
     return cols, said
 
 
+def box_figures(res: dict) -> str:
+    """The note's sentence for one reader of `tools/region_resolution.py` (a CNN on the eye and
+    mouth boxes, trained on the regression: not the encoder, so none of the log's columns)."""
+    said = []
+    for split, what in (
+        ('val', 'validation faces'),
+        ('heldout', 'held-out actors'),
+        ('train', 'its own training faces'),
+    ):
+        s = res[split]
+        said.append(
+            f"{what}: {s['readable']} channels at r >= 0.5, mean r {s['mean_r']}, "
+            f"the ten weak {s['weak_mean_r']}"
+        )
+    return '; '.join(said) + f" ({res['minutes']} min)"
+
+
 def read_log(path: Path = LOG) -> list[dict]:
     "The experiment log's rows (empty when there is no log yet)."
     if not path.exists():
@@ -151,15 +169,16 @@ def main(argv=None):
     p.add_argument(
         '--variant', type=Path, help="a decoder_variants results.jsonl (row NAME's line)"
     )
-    p.add_argument('--result', help='the result in --variant to log (default: --name)')
+    p.add_argument('--boxes', type=Path, help='a region_resolution results.json (key --result)')
+    p.add_argument('--result', help='the result in --variant/--boxes to log (default: --name)')
     p.add_argument(
         '--update',
         action='store_true',
         help="merge the given figures into the existing row NAME (e.g. a baseline's probes)",
     )
     a = p.parse_args(argv)
-    if not (a.bench or a.probe_val or a.probe_heldout or a.variant or a.update):
-        p.error('give a bench JSON, a probe JSON, or both (or --update a row\'s notes)')
+    if not (a.bench or a.probe_val or a.probe_heldout or a.variant or a.boxes or a.update):
+        p.error('give a bench JSON, probe JSONs, a --variant or a --boxes result (or --update)')
     if not (a.change or a.update):
         p.error('--change (what the experiment changed) is required for a new row')
     row = {}
@@ -175,6 +194,9 @@ def main(argv=None):
             cols, said = variant_figures(res[-1])
             row.update(cols)
             note = f"{said}; {note}" if note else said
+        if a.boxes:
+            res = read(a.boxes)[a.result or a.name]
+            note = f"{box_figures(res)}; {note}" if note else box_figures(res)
         if a.bench:
             row.update(figures(read(a.bench)))
         # with a bench (or a row's own, on --update) the bench's triplet figures are kept: the
@@ -183,7 +205,7 @@ def main(argv=None):
         keep_bench = a.bench or a.update
         row.update({k: v for k, v in probes.items() if not keep_bench or k.startswith('probe_')})
     except (OSError, ValueError, KeyError) as err:
-        which = a.bench or a.variant or a.probe_val or a.probe_heldout
+        which = a.bench or a.variant or a.boxes or a.probe_val or a.probe_heldout
         raise SystemExit(f'log_experiment: {which}: not a readable result ({err!r})') from err
     if a.minutes is not None:
         row['train_minutes'] = a.minutes
