@@ -198,3 +198,53 @@ def test_region_resolution_arms_differ_only_in_detail(tmp_path):
     said = log.box_figures(res)
     assert said.startswith('validation faces: 15 channels at r >= 0.5, mean r 0.5, the ten weak')
     assert 'its own training faces: 25 channels' in said and said.endswith('(9.5 min)')
+
+
+def test_region_reader_joins_the_encoder_features(tmp_path):
+    "The joint encoder: the encoder's features, then the reader's 25 standardised outputs."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+    import torch
+    from freeavatar.expression import ExpressionEncoder, read_faces
+    from freeavatar.mae import MAEConfig
+
+    rr = tool('region_reader')
+    res = tool('region_resolution')
+    torch.manual_seed(0)
+    net = res.BoxNet().eval()
+    mean, std = torch.full((25,), 0.5), torch.full((25,), 2.0)
+    torch.save({'state_dict': net.state_dict(), 'mean': mean, 'std': std}, tmp_path / 'r.pt')
+    enc = ExpressionEncoder(MAEConfig.cpu()).eval()
+    joint = rr.Joint(enc, tmp_path / 'r.pt')
+    imgs = np.random.default_rng(0).integers(0, 256, (3, 112, 112, 3), dtype=np.uint8)
+    F, Z = read_faces(joint, imgs)
+    F0, Z0 = read_faces(enc, imgs)
+    assert F.shape == (3, enc.feat_dim + 25) and joint.feat_dim == F.shape[1]
+    assert np.allclose(F[:, : enc.feat_dim], F0, atol=1e-5) and np.allclose(Z, Z0, atol=1e-5)
+    # the reader's part is its reading of the same pixels, standardised
+    with torch.no_grad():
+        want = (net(res.boxes(imgs, 'upsampled')) - mean) / std
+    assert np.allclose(F[:, enc.feat_dim :], want.numpy(), atol=1e-3)
+
+
+def test_decoder_variants_score_each_human_control():
+    "`scores`: rig error per avatar, the human's readable count and each of its controls' r."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+    import torch
+
+    dv = tool('decoder_variants')
+
+    class Human:
+        name, controls = 'human', ['a', 'b', 'c']
+
+        def semantic(self, E):
+            return E[:, :3]
+
+    # a decoder that reads the first two controls exactly and the third not at all
+    dec = lambda f, k: torch.cat([f[:, :2], torch.zeros(len(f), 1)], 1)
+    E = np.random.default_rng(0).uniform(0, 1, (50, 25)).astype(np.float32)
+    out = dv.scores(dec, [Human()], E, E, 'val')
+    assert out['val_channels'] == 2
+    assert out['val_r']['a'] == out['val_r']['b'] == 1.0 and not out['val_r']['c'] >= 0.5
+    assert out['val_human'] == round(float(np.abs(E[:, 2]).mean() / 3), 4)

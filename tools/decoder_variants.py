@@ -7,6 +7,7 @@ decoder's training rows, cached once, then the `cpu` decoder recipe changed and 
 .venv/bin/python tools/decoder_variants.py base --set seed=1 --drop 0.3 --tag my-run
 .venv/bin/python tools/decoder_variants.py base drop0.35 --real-folds 4   # + real validation
 .venv/bin/python tools/decoder_variants.py drop0.35 --ensemble 3   # the mean of three decoders
+.venv/bin/python tools/decoder_variants.py base --reader R.pt --out O  # + a region reader's outputs
 
 Each variant prints one JSON line: the rig error per avatar and the human's channels at r >= 0.5
 on the *validation* faces (`freeavatar probe`'s: 800 new faces of training identities, which
@@ -128,6 +129,7 @@ def scores(dec, avatars: list, F: np.ndarray, E: np.ndarray, tag: str) -> dict:
             if av.name == 'human':
                 r = [pearson(P[:, j], T[:, j]) for j in range(len(av.controls))]
                 out[f'{tag}_channels'] = int(sum(v >= 0.5 for v in r))
+                out[f'{tag}_r'] = {c: round(float(v), 3) for c, v in zip(av.controls, r)}
     return out
 
 
@@ -241,6 +243,9 @@ def main(argv=None) -> int:
     p.add_argument('--tag', default='', help='appended to each variant name')
     p.add_argument('--real-folds', type=int, default=0, help='K: validate on real frames too')
     p.add_argument('--ensemble', type=int, default=1, help='N decoders, their outputs averaged')
+    p.add_argument(
+        '--reader', type=Path, help="a region_reader.py reader.pt: its outputs join the features"
+    )
     p.add_argument('--list', action='store_true')
     a = p.parse_args(argv)
     if a.list:
@@ -249,6 +254,10 @@ def main(argv=None) -> int:
     torch.set_num_threads(2)
     a.out.mkdir(parents=True, exist_ok=True)
     enc = ExpressionEncoder.load((a.weights or default_weights()) / 'expression.pt')
+    if a.reader:
+        from region_reader import Joint  # tools/ is on the path of a script run from it
+
+        enc = Joint(enc, a.reader)
     avatars = list(load_avatars().values())
     run_cfg = RunConfig.from_preset('cpu')
     d = cached_rows(a.out, enc, avatars, run_cfg.data, run_cfg.renderer.seed)

@@ -1,0 +1,109 @@
+#!/usr/bin/env python
+"""A region reader beside the expression encoder (#29): `region_resolution`'s box CNN trained on
+the plain 25-channel regression of many training actors, its reading appended to the encoder's
+features so that the rig decoder can use it (`decoder_variants.py --reader`).
+
+.venv/bin/python tools/region_reader.py out/exp/reader16k --faces 16000   # ~8 min
+.venv/bin/python tools/decoder_variants.py drop0.35-renders --reader out/exp/reader16k/reader.pt \
+    --out out/decoder_variants_reader16k
+
+The reader trains on actors as the package renders them (`make_dataset`, 112 px, the training
+nuisance strength, seed 0: not the probe's validation faces, seed 1000), and is scored on the
+probe's validation and held-out faces. Writes OUT/reader.pt (weights, and the mean and spread of
+its outputs on its training faces, which standardise them as features) and OUT/scores.json. Not
+part of the package.
+"""
+
+from __future__ import annotations
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+import numpy as np
+import torch
+import torch.nn as nn
+from freeavatar.datasets import DataConfig, make_dataset
+from freeavatar.mae import IMAGENET_MEAN, IMAGENET_STD
+from freeavatar.probe import probe_faces
+from region_resolution import BOXES, BoxNet, boxes, per_channel_r, summary, train_arm
+
+N_OUT = 25
+
+
+def load_reader(path: Path) -> tuple[BoxNet, torch.Tensor, torch.Tensor]:
+    "A saved reader, and the mean and spread that standardise its outputs."
+    ck = torch.load(path, weights_only=True)
+    net = BoxNet()
+    net.load_state_dict(ck['state_dict'])
+    return net.eval(), ck['mean'], ck['std']
+
+
+class Joint(nn.Module):
+    """The expression encoder with the reader's standardised 25 outputs appended to its pooled
+    features; its embedding is the encoder's own (the head reads the encoder's part)."""
+
+    def __init__(self, enc, reader_path: Path):
+        super().__init__()
+        self.enc = enc
+        self.reader, mean, std = load_reader(reader_path)
+        self.register_buffer('mean', mean)
+        self.register_buffer('std', std)
+        self.cfg, self.emb_dim = enc.cfg, enc.emb_dim
+        self.feat_dim = enc.feat_dim + N_OUT
+
+    def forward_features(self, x):
+        m = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+        s = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        # back to 0-255 pixels, the reader's input
+        px = ((x * s + m) * 255).clamp(0, 255).permute(0, 2, 3, 1).numpy().astype(np.uint8)
+        with torch.no_grad():
+            r = (self.reader(boxes(px, 'upsampled')) - self.mean) / self.std
+        return torch.cat([self.enc.forward_features(x), r], 1)
+
+    def head(self, f):
+        return self.enc.head(f[:, : self.enc.feat_dim])
+
+    def features(self, images, batch: int = 128) -> np.ndarray:
+        from freeavatar.expression import read_faces
+
+        return read_faces(self, images, batch)[0]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('out', type=Path)
+    p.add_argument('--faces', type=int, default=16000, help='training actors')
+    p.add_argument('--steps', type=int, default=2000)
+    p.add_argument('--batch', type=int, default=64)
+    p.add_argument('--seed', type=int, default=0)
+    a = p.parse_args(argv)
+    torch.set_num_threads(2)
+    warnings.simplefilter('ignore')
+    a.out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    dc = DataConfig.cpu()
+    tr = make_dataset('actors', 'train', a.faces, dc.size, dc.seed, augment=dc.augment)
+    print(f"{len(tr.images)} training actors, {(time.time() - t0) / 60:.1f} min", flush=True)
+    X = boxes(tr.images, 'upsampled')
+    net = train_arm(X, tr.expr, a.steps, a.batch, a.seed)
+    with torch.no_grad():
+        P = torch.cat(
+            [net({k: v[i : i + 256] for k, v in X.items()}) for i in range(0, len(tr.expr), 256)]
+        )
+    torch.save(
+        {'state_dict': net.state_dict(), 'mean': P.mean(0), 'std': P.std(0) + 1e-6, 'boxes': BOXES},
+        a.out / 'reader.pt',
+    )
+    res = {'faces': a.faces, 'steps': a.steps, 'minutes': round((time.time() - t0) / 60, 2)}
+    for split in ('val', 'heldout'):
+        ds = probe_faces(dc, split, dc.n_heldout)
+        r = per_channel_r(net, boxes(ds.images, 'upsampled'), ds.expr)
+        res[split] = {**summary(r), 'r': r}
+        print(split, {k: v for k, v in res[split].items() if k != 'r'}, flush=True)
+    (a.out / 'scores.json').write_text(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
