@@ -4,17 +4,15 @@ that reads the eyes-and-brows and the mouth boxes of the crop at twice the size,
 concatenated to the ViT's pooled tokens; tuned by the `cpu` triplet recipe, then probed.
 
 .venv/bin/python tools/region_encoder.py out/exp/regions --seed 0  # 39 min beside a CI run
-.venv/bin/python tools/region_encoder.py out/exp/regions16k --actors 16000  # four times the actors
 
 The encoder is not an `ExpressionEncoder` checkpoint the animator can load (it has a second
 stem), so the experiment stops at the probe: OUT/probe_val.json and OUT/probe_heldout.json
 (`freeavatar probe`'s figures, both splits) for `tools/log_experiment.py`, and OUT/metrics.json
-(held-out triplets, minutes). Not part of the package; the rows `regions-2x-seed-0` and
-`regions-2x-16k-actors-seed-0` of the experiment log were made with it.
+(held-out triplets, minutes). Not part of the package; the row `regions-2x-seed-0` of the
+experiment log was made with it.
 """
 
 from __future__ import annotations
-import dataclasses
 import json
 import time
 import torch
@@ -83,9 +81,7 @@ def region_optimizer(enc: ExpressionEncoder, c: ExprConfig):
 
 
 def main(argv=None) -> int:
-    p = experiment_parser(__doc__)
-    p.add_argument('--actors', type=int, default=DataConfig.cpu().n_actors, help='training actors')
-    a = p.parse_args(argv)
+    a = experiment_parser(__doc__).parse_args(argv)
     c, mae_path = experiment_setup(a)
     et.tuning_optimizer = region_optimizer  # train_triplets builds its optimiser through it
     t0 = time.time()
@@ -93,7 +89,7 @@ def main(argv=None) -> int:
     set_seed(c.seed)
     enc = RegionEncoder(mae.cfg, c.emb_dim)
     enc.encoder.load_state_dict(mae.encoder.state_dict())
-    dc = dataclasses.replace(DataConfig.cpu(), n_actors=a.actors)
+    dc = DataConfig.cpu()
     sets, held = et.training_sets(dc.size, c, dc), heldout_sets(dc.size)
     hist = {'triplet': et.train_triplets(enc, sets, dict(c.mix), c, c.steps, print)}
     m = {'triplet': evaluate(enc.embed, held)}

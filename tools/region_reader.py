@@ -3,7 +3,7 @@
 the plain 25-channel regression of many training actors, its reading appended to the encoder's
 features so that the rig decoder can use it (`decoder_variants.py --reader`).
 
-.venv/bin/python tools/region_reader.py out/exp/reader16k --faces 16000   # ~8 min
+.venv/bin/python tools/region_reader.py out/exp/reader16k --faces 16000   # ~5 min (48000: ~8)
 .venv/bin/python tools/decoder_variants.py drop0.35-renders --reader out/exp/reader16k/reader.pt \
     --out out/decoder_variants_reader16k
 
