@@ -225,6 +225,14 @@ def test_region_reader_joins_the_encoder_features(tmp_path):
     with torch.no_grad():
         want = (net(res.boxes(imgs, 'upsampled')) - mean) / std
     assert np.allclose(F[:, enc.feat_dim :], want.numpy(), atol=1e-3)
+    # a reader of other boxes is refused, naming its file
+    other = {'eyes': (0, 40, 0, 80), 'mouth': rr.BOXES['mouth']}
+    torch.save(
+        {'state_dict': net.state_dict(), 'mean': mean, 'std': std, 'boxes': other},
+        tmp_path / 'o.pt',
+    )
+    with pytest.raises(SystemExit, match='o.pt: a reader of other boxes'):
+        rr.load_reader(tmp_path / 'o.pt')
 
 
 def test_decoder_variants_score_each_human_control():

@@ -26,7 +26,7 @@ import torch.nn as nn
 from freeavatar.datasets import DataConfig, make_dataset
 from freeavatar.mae import IMAGENET_MEAN, IMAGENET_STD
 from freeavatar.probe import probe_faces
-from region_resolution import BOXES, BoxNet, boxes, per_channel_r, summary, train_arm
+from region_resolution import BOXES, BoxNet, boxes, per_channel_r, predict, summary, train_arm
 
 N_OUT = 25
 
@@ -34,6 +34,9 @@ N_OUT = 25
 def load_reader(path: Path) -> tuple[BoxNet, torch.Tensor, torch.Tensor]:
     "A saved reader, and the mean and spread that standardise its outputs."
     ck = torch.load(path, weights_only=True)
+    saved = {k: tuple(v) for k, v in ck.get('boxes', BOXES).items()}
+    if saved != BOXES:
+        raise SystemExit(f"{path}: a reader of other boxes ({saved}, these are {BOXES})")
     net = BoxNet()
     net.load_state_dict(ck['state_dict'])
     return net.eval(), ck['mean'], ck['std']
@@ -87,10 +90,7 @@ def main(argv=None) -> int:
     print(f"{len(tr.images)} training actors, {(time.time() - t0) / 60:.1f} min", flush=True)
     X = boxes(tr.images, 'upsampled')
     net = train_arm(X, tr.expr, a.steps, a.batch, a.seed)
-    with torch.no_grad():
-        P = torch.cat(
-            [net({k: v[i : i + 256] for k, v in X.items()}) for i in range(0, len(tr.expr), 256)]
-        )
+    P = predict(net, X)
     torch.save(
         {'state_dict': net.state_dict(), 'mean': P.mean(0), 'std': P.std(0) + 1e-6, 'boxes': BOXES},
         a.out / 'reader.pt',

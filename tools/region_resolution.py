@@ -64,14 +64,14 @@ def shrink(imgs: np.ndarray) -> np.ndarray:
 
 
 def boxes(imgs: np.ndarray, arm: str) -> dict[str, torch.Tensor]:
-    """Each box as a float tensor (N, 3, h, w) at 224 px scale: cut from the 224 px image
+    """Each box as a uint8 tensor (N, 3, h, w) at 224 px scale: cut from the 224 px image
     ('native') or from its 112 px copy and upsampled 2x ('upsampled')."""
-    out = {}
+    out, small = {}, shrink(imgs) if arm != 'native' else None
     for k, (top, bot, left, right) in BOXES.items():
         if arm == 'native':
             b = imgs[:, 2 * top : 2 * bot, 2 * left : 2 * right]
         else:
-            b = shrink(imgs)[:, top:bot, left:right]
+            b = small[:, top:bot, left:right]
             b = np.stack(
                 [cv2.resize(x, None, fx=2, fy=2, interpolation=cv2.INTER_LINEAR) for x in b]
             )
@@ -122,9 +122,15 @@ def train_arm(X: dict, E: np.ndarray, steps: int, batch: int, seed: int) -> BoxN
 
 
 @torch.no_grad()
+def predict(net: BoxNet, X: dict, batch: int = 256) -> torch.Tensor:
+    "The reader's 25 outputs for the faces of `X`, in batches."
+    n = len(next(iter(X.values())))
+    return torch.cat([net({k: v[i : i + batch] for k, v in X.items()}) for i in range(0, n, batch)])
+
+
 def per_channel_r(net: BoxNet, X: dict, E: np.ndarray) -> dict:
     "Each channel's r, predicted against true, over the faces of `X`."
-    P = torch.cat([net({k: v[i : i + 256] for k, v in X.items()}) for i in range(0, len(E), 256)])
+    P = predict(net, X)
     return {
         c: round(float(pearson(P[:, j].numpy(), E[:, j])), 3) for j, c in enumerate(EXPRESSIONS)
     }
