@@ -256,3 +256,54 @@ def test_decoder_variants_score_each_human_control():
     assert out['val_channels'] == 2
     assert out['val_r']['a'] == out['val_r']['b'] == 1.0 and not out['val_r']['c'] >= 0.5
     assert out['val_human'] == round(float(np.abs(E[:, 2]).mean() / 3), 4)
+
+
+def test_decoder_variants_mixed_loss_and_training_clip_reading():
+    "`mixed_error`: |d| + w d^2 over the masked controls; `clip_r`: the 8 key controls' r."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+    import torch
+    from freeavatar.animator_train import rig_error
+
+    dv = tool('decoder_variants')
+    pred, tgt = torch.tensor([[0.5, 0.0, 0.9]]), torch.tensor([[0.0, 0.0, 0.1]])
+    mask = torch.tensor([[1.0, 1.0, 0.0]])  # the third control is not the avatar's
+    assert torch.isclose(
+        dv.mixed_error(0.0)(pred, tgt, mask, 'l1'), rig_error(pred, tgt, mask, 'l1')
+    )
+    assert torch.isclose(dv.mixed_error(2.0)(pred, tgt, mask, 'l1'), torch.tensor((0.5 + 0.5) / 2))
+    assert dv.VARIANTS['sq3-renders'] == {'sq': 3.0, 'set': {'feat_dropout': 0.35}}
+
+    class Human:
+        name = 'human'
+        controls = list(dv.EXPRESSIONS)
+
+    E = np.random.default_rng(0).uniform(0, 1, (40, 25)).astype(np.float32)
+    got = dv.clip_r(lambda f, k: f, [Human()], E, E)  # a decoder that reads every face exactly
+    assert set(got) == set(dv.REAL_CHANNELS) and all(v == 1.0 for v in got.values())
+    log = tool('log_experiment')
+    res = variant_result('nowreal') | {'set': {'w_real': 0}, 'trainclip_r': {'jawOpen': -0.05}}
+    assert log.variant_figures(res)[1].endswith('(w_real 0, so unseen): jawOpen -0.05')
+    # with real rows trained on, the training clip's reading is a fit and stays out of the note
+    assert 'unseen' not in log.variant_figures(res | {'set': {}})[1]
+
+
+def test_region_resolution_draws_batches_by_weight():
+    "`train_arm(p=...)` draws only rows of nonzero weight; without `p` it is unchanged."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+    import torch
+
+    rr = tool('region_resolution')
+    imgs = np.random.default_rng(0).integers(0, 256, (6, 112, 112, 3), dtype=np.uint8)
+    X, E = rr.boxes(imgs, 'upsampled'), np.zeros((6, 25), np.float32)
+    E[3:] = 1.0
+    seen = []
+    fwd = rr.BoxNet.forward
+    rr.BoxNet.forward = lambda self, xs: (seen.append(xs['mouth'].clone()), fwd(self, xs))[1]
+    try:
+        rr.train_arm(X, E, 10, 2, 0, p=np.r_[0, 0, 0, 1, 1, 1] / 3)
+    finally:
+        rr.BoxNet.forward = fwd
+    allowed = X['mouth'][3:]
+    assert all(any(torch.equal(x, a) for a in allowed) for xs in seen for x in xs)

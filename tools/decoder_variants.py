@@ -41,6 +41,7 @@ import torch
 from freeavatar.assets import default_weights
 from freeavatar.animator import make_decoder
 from freeavatar.animator_data import REAL_CHANNELS, Rows, face_rows, pearson, render_rows
+from freeavatar import animator_train
 from freeavatar.animator_train import train_decoder
 from freeavatar.arkit import EXPRESSIONS
 from freeavatar.avatars import load_avatars
@@ -69,7 +70,22 @@ VARIANTS = {
     'h128': dict(set=dict(hidden=128)),
     'blocks0': dict(set=dict(blocks=0)),
     'steps500': dict(set=dict(steps=500)),
+    # absolute error plus a squared term, |d| + w d^2 (`mixed_error`): between the conditional
+    # median (which keeps a sparse channel the features are unsure of at 0) and the mean
+    'sq1-renders': dict(sq=1.0, set=dict(feat_dropout=0.35)),
+    'sq3-renders': dict(sq=3.0, set=dict(feat_dropout=0.35)),
+    'sq10-renders': dict(sq=10.0, set=dict(feat_dropout=0.35)),
 }
+
+
+def mixed_error(w_sq: float):
+    "The package's `rig_error` with its kind replaced by |d| + w_sq d^2 over the masked controls."
+
+    def rig_error(pred, target, mask, kind):
+        d = pred - target
+        return ((d.abs() + w_sq * d**2) * mask).sum() / mask.sum()
+
+    return rig_error
 
 
 def cached_rows(out: Path, enc: ExpressionEncoder, avatars: list, dc: DataConfig, seed: int):
@@ -150,6 +166,17 @@ def real_scores(dec, avatars: list, d: dict) -> dict:
     }
 
 
+def clip_r(dec, avatars: list, F: np.ndarray, E: np.ndarray) -> dict:
+    """The human's 8 key controls against MediaPipe on real rows (F, E): on the training clip a fit
+    where `w_real` > 0, a reading of frames never trained on where it is 0."""
+    a = [av.name for av in avatars].index('human')
+    hc = avatars[a].controls
+    with torch.no_grad():
+        P = dec(torch.from_numpy(F), torch.full((len(F),), a)).numpy()
+    r = lambda c: round(pearson(P[:, hc.index(c)], E[:, EXPRESSIONS.index(c)]), 3)
+    return {c: r(c) for c in REAL_CHANNELS}
+
+
 def real_blocks(n: int, k: int) -> list[np.ndarray]:
     "Indices of `n` frames in `k` consecutive blocks (sizes differing by at most one)."
     if not 2 <= k <= n:
@@ -177,7 +204,9 @@ def real_cv(name: str, d: dict, enc, avatars: list, folds: int, **kw) -> dict:
     mean = {
         k: round(float(np.mean([r[k] for r in runs])), 4 if isinstance(v, float) else 1)
         for k, v in runs[0].items()
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ('drop', 'noise')
+        if isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and k not in ('drop', 'noise', 'sq')
     }
     return (
         runs[0]
@@ -201,10 +230,11 @@ def run(
     set=None,
     decoder=False,
     ensemble=1,
+    sq=0.0,
 ):
     """Train one variant on the cached rows and score it (and, `decoder=True`, return it too);
     `ensemble` > 1 trains that many at seeds seed, seed + 1, ... and scores the mean of their
-    outputs."""
+    outputs; `sq` > 0 trains on `mixed_error(sq)` in place of the preset's rig loss."""
     # the preset's own feat_dropout is off here: a variant's `drop` is its dropout, so 'base' stays
     # the no-dropout control the experiment log's rows name
     cpu = dataclasses.replace(RunConfig.from_preset('cpu').animator, feat_dropout=0.0)
@@ -219,16 +249,23 @@ def run(
     for i in range(ensemble):
         c = dataclasses.replace(cfg, seed=cfg.seed + i)
         dec = Perturbed(make_decoder(rig.F.shape[1], widths, c), spread, drop, noise)
-        dec, hist = train_decoder(enc, [], avatars, rig, real, c, quiet, decoder=dec, real=real)
+        plain = animator_train.rig_error
+        animator_train.rig_error = mixed_error(sq) if sq else plain
+        try:
+            dec, hist = train_decoder(enc, [], avatars, rig, real, c, quiet, decoder=dec, real=real)
+        finally:
+            animator_train.rig_error = plain
         decs.append(dec.eval())
     dec = decs[0] if ensemble == 1 else Mean(decs).eval()
     res = {'name': name, 'drop': drop, 'noise': noise, 'set': set or {}}
+    res |= {'sq': sq} if sq else {}
     res |= {'ensemble': ensemble} if ensemble > 1 else {}
     # the training loss at the end (the mean of the last 100 steps of each term)
     res |= {f'train_{k}': round(float(np.mean(hist[k][-100:])), 5) for k in ('rig', 'real')}
     res |= scores(dec, avatars, d['val_F'], d['val_E'], 'val')
     res |= scores(dec, avatars, d['held_F'], d['held_E'], 'heldout')
     res |= real_scores(dec, avatars, d)
+    res |= {'trainclip_r': clip_r(dec, avatars, d['real_F'], d['real_E'])}
     return (res, dec) if decoder else res
 
 
@@ -239,6 +276,7 @@ def main(argv=None) -> int:
     p.add_argument('--weights', type=Path, default=None, help='default: data/weights')
     p.add_argument('--drop', type=float, default=None, help='override: input dropout')
     p.add_argument('--noise', type=float, default=None, help='override: input noise')
+    p.add_argument('--sq', type=float, default=None, help='override: w of |d| + w d^2')
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE')
     p.add_argument('--tag', default='', help='appended to each variant name')
     p.add_argument('--real-folds', type=int, default=0, help='K: validate on real frames too')
@@ -266,7 +304,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"unknown variant {v!r}; --list shows them")
         kw = dict(VARIANTS[v])
         kw['set'] = {**kw.get('set', {}), **overrides(run_cfg.animator, a.set)}
-        kw |= {k: getattr(a, k) for k in ('drop', 'noise') if getattr(a, k) is not None}
+        kw |= {k: getattr(a, k) for k in ('drop', 'noise', 'sq') if getattr(a, k) is not None}
         kw['ensemble'] = a.ensemble
         if a.real_folds:
             res = real_cv(v + a.tag, d, enc, avatars, a.real_folds, **kw)

@@ -96,6 +96,10 @@ def variant_figures(res: dict) -> tuple[dict, str]:
         # `--real-folds`: each key channel's r on training-clip frames its decoder did not see
         cv = ', '.join(f'{c} {v}' for c, v in res['realcv'].items())
         said += f"; training clip, {res['real_folds']}-fold by blocks: {cv}"
+    if res.get('set', {}).get('w_real') == 0 and 'trainclip_r' in res:
+        # no real rows trained on: the training clip is frames the decoder never saw
+        cv = ', '.join(f'{c} {v}' for c, v in res['trainclip_r'].items())
+        said += f"; training clip (w_real 0, so unseen): {cv}"
     return cols, said
 
 

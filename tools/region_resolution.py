@@ -100,8 +100,9 @@ class BoxNet(nn.Module):
         return self.head(torch.cat(f, 1))
 
 
-def train_arm(X: dict, E: np.ndarray, steps: int, batch: int, seed: int) -> BoxNet:
-    "Regress all 25 channels from the boxes: AdamW, warm-up then cosine, MSE."
+def train_arm(X: dict, E: np.ndarray, steps: int, batch: int, seed: int, p=None) -> BoxNet:
+    """Regress all 25 channels from the boxes: AdamW, warm-up then cosine, MSE; each batch drawn
+    uniformly, or with row probabilities `p`."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     net = BoxNet()
@@ -111,7 +112,7 @@ def train_arm(X: dict, E: np.ndarray, steps: int, batch: int, seed: int) -> BoxN
         lr = 2e-3 * min(1, (step + 1) / 100) * 0.5 * (1 + np.cos(np.pi * step / steps))
         for g in opt.param_groups:
             g['lr'] = lr
-        i = torch.from_numpy(rng.choice(len(E), batch, replace=False))
+        i = torch.from_numpy(rng.choice(len(E), batch, replace=False, p=p))
         loss = F.mse_loss(net({k: v[i] for k, v in X.items()}), y[i])
         opt.zero_grad(set_to_none=True)
         loss.backward()
