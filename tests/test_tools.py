@@ -307,3 +307,70 @@ def test_region_resolution_draws_batches_by_weight():
         rr.BoxNet.forward = fwd
     allowed = X['mouth'][3:]
     assert all(any(torch.equal(x, a) for a in allowed) for xs in seen for x in xs)
+
+
+def test_decoder_variants_jaw_labels_as_the_face_shows_them():
+    "`net_jaw`: equal sides are no shift; `jaw_labels` relabels the human's rows only."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+
+    dv = tool('decoder_variants')
+    X = np.array([[0.5, 0.5, 0.9], [0.7, 0.2, 0.1], [0.0, 0.4, np.nan]], np.float32)
+    got = dv.net_jaw(X, 0, 1)
+    want = np.array([[0.0, 0.0, 0.9], [0.5, 0.0, 0.1], [0.0, 0.4, np.nan]], np.float32)
+    assert np.allclose(got, want, equal_nan=True) and X[0, 0] == 0.5  # a copy
+    assert np.array_equal(dv.net_jaw(X, 0, 1, np.array([False, True, False]))[0], X[0])
+
+    class Av:
+        def __init__(self, name, controls):
+            self.name, self.controls = name, controls
+
+    i, j = dv.EXPRESSIONS.index('jawLeft'), dv.EXPRESSIONS.index('jawRight')
+    E = np.zeros((2, 25), np.float32)
+    E[:, [i, j]] = 0.6
+    C = np.zeros((2, 25), np.float32)
+    C[:, [1, 2]] = 0.6  # the toon's first controls are not a jaw: only row 1 is the human's
+    avatars = [Av('toon', ['a', 'b', 'c']), Av('human', list(dv.EXPRESSIONS))]
+    d = {k: E for k in ('E', 'val_E', 'held_E', 'clip_E', 'real_E')} | {'C': C, 'k': np.r_[0, 1]}
+    net = dv.jaw_labels(d, avatars, 'net')
+    assert net['E'][:, [i, j]].max() == 0 and net['val_E'][:, [i, j]].max() == 0
+    assert np.array_equal(net['C'][0], C[0]) and net['C'][1, [1, 2]].max() == 0
+    scored = dv.jaw_labels(d, avatars, 'net-eval')
+    assert scored['E'] is E and scored['held_E'][:, [i, j]].max() == 0
+    assert dv.jaw_labels(d, avatars, 'sampled') is d
+    with pytest.raises(SystemExit, match='--jaw'):
+        dv.jaw_labels(d, avatars, 'mirror')
+
+
+def test_reader_realcv_mixes_real_frames_by_share():
+    "`train_reader`: a share of each batch from real frames; outputs standardised on the actors."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+
+    rr = tool('reader_realcv')
+    res = tool('region_resolution')
+    rng = np.random.default_rng(0)
+    img = lambda n: rng.integers(0, 256, (n, 112, 112, 3), dtype=np.uint8)
+    # 70 actors: a batch is 64 faces without replacement
+    actors = {'X': res.boxes(img(70), 'upsampled'), 'E': np.zeros((70, 25), np.float32)}
+    real_E = np.ones((2, 25), np.float32)
+    drawn = []
+    train_arm = rr.train_arm
+
+    def spy(X, E, steps, batch, seed, p=None):
+        drawn.append((E, p))
+        return train_arm(X, E, steps, batch, seed, p)
+
+    rr.train_arm = spy
+    try:
+        net, mean, std = rr.train_reader(actors, res.boxes(img(2), 'upsampled'), real_E, 0.25, 4, 0)
+        rr.train_reader(actors, res.boxes(img(2), 'upsampled'), real_E, 0.0, 4, 0)
+    finally:
+        rr.train_arm = train_arm
+    (E, p), (E0, p0) = drawn
+    assert len(E) == 72 and np.isclose(p[70:].sum(), 0.25) and np.isclose(p.sum(), 1)
+    assert len(E0) == 70 and p0 is None  # share 0: the actors alone, drawn uniformly
+    assert mean.shape == std.shape == (25,) and (std > 0).all()
+    assert np.allclose(res.predict(net, actors['X']).mean(0), mean, atol=1e-5)
+    E = rng.uniform(0, 1, (30, 25)).astype(np.float32)
+    assert rr.channels(E, E)['readable'] == 25

@@ -78,6 +78,37 @@ VARIANTS = {
 }
 
 
+def net_jaw(X: np.ndarray, left: int, right: int, rows=slice(None)) -> np.ndarray:
+    """A copy of `X` with the jaw pair (columns `left`, `right`) of `rows` replaced by the sideways
+    shift the face shows: the two shapes move the jaw by opposite amounts (`JAW_SHIFT`), so that
+    jawLeft = jawRight = v renders no shift at all. Left = max(l - r, 0), right = max(r - l, 0)."""
+    X = X.copy()
+    lt, rt = X[rows, left], X[rows, right]
+    X[rows, left], X[rows, right] = np.maximum(lt - rt, 0), np.maximum(rt - lt, 0)
+    return X
+
+
+def jaw_labels(d: dict, avatars: list, how: str) -> dict:
+    """The cached rows with their jaw labels as sampled ('sampled'), or as the face shows them
+    (`net_jaw`) for training and scoring ('net') or for scoring only ('net-eval')."""
+    if how == 'sampled':
+        return d
+    if how not in ('net', 'net-eval'):
+        raise SystemExit(f"--jaw must be sampled, net or net-eval, not {how!r}")
+    i, j = EXPRESSIONS.index('jawLeft'), EXPRESSIONS.index('jawRight')
+    a = [av.name for av in avatars].index('human')
+    ci, cj = avatars[a].controls.index('jawLeft'), avatars[a].controls.index('jawRight')
+    scored = {k: net_jaw(d[k], i, j) for k in ('val_E', 'held_E', 'clip_E')}
+    if how == 'net-eval':
+        return d | scored
+    trained = {
+        'E': net_jaw(d['E'], i, j),
+        'C': net_jaw(d['C'], ci, cj, d['k'] == a),
+        'real_E': net_jaw(d['real_E'], i, j),
+    }
+    return d | scored | trained
+
+
 def mixed_error(w_sq: float):
     "The package's `rig_error` with its kind replaced by |d| + w_sq d^2 over the masked controls."
 
@@ -284,6 +315,9 @@ def main(argv=None) -> int:
     p.add_argument(
         '--reader', type=Path, help="a region_reader.py reader.pt: its outputs join the features"
     )
+    p.add_argument(
+        '--jaw', default='sampled', help="jaw labels: sampled, net or net-eval (see jaw_labels)"
+    )
     p.add_argument('--list', action='store_true')
     a = p.parse_args(argv)
     if a.list:
@@ -298,7 +332,9 @@ def main(argv=None) -> int:
         enc = Joint(enc, a.reader)
     avatars = list(load_avatars().values())
     run_cfg = RunConfig.from_preset('cpu')
-    d = cached_rows(a.out, enc, avatars, run_cfg.data, run_cfg.renderer.seed)
+    d = jaw_labels(
+        cached_rows(a.out, enc, avatars, run_cfg.data, run_cfg.renderer.seed), avatars, a.jaw
+    )
     for v in a.variants:
         if v not in VARIANTS:
             raise SystemExit(f"unknown variant {v!r}; --list shows them")
@@ -310,6 +346,7 @@ def main(argv=None) -> int:
             res = real_cv(v + a.tag, d, enc, avatars, a.real_folds, **kw)
         else:
             res = run(v + a.tag, d, enc, avatars, **kw)
+        res |= {'jaw': a.jaw} if a.jaw != 'sampled' else {}
         print(json.dumps(res), flush=True)
         with open(a.out / 'results.jsonl', 'a') as f:
             f.write(json.dumps(res) + '\n')

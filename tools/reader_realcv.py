@@ -161,6 +161,7 @@ def main(argv=None) -> int:
         'faces': a.faces,
         'steps': a.steps,
         'folds': a.folds,
+        'real_folds': a.folds,  # as decoder_variants --real-folds names it
         **mean,
         'heldout_r': runs[0]['heldout_r'],
         'real_pooled': runs[0]['real_pooled'],

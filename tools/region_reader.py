@@ -12,6 +12,10 @@ nuisance strength, seed 0: not the probe's validation faces, seed 1000), and is 
 probe's validation and held-out faces. Writes OUT/reader.pt (weights, and the mean and spread of
 its outputs on its training faces, which standardise them as features) and OUT/scores.json. Not
 part of the package.
+
+`--jaw net` trains and scores on the jaw labels the faces show (`decoder_variants.net_jaw`: the
+sampler's jawLeft = jawRight = v renders no sideways shift); `--score-only` scores OUT/reader.pt
+as it is under the chosen labels, into OUT/scores_JAW.json.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+from freeavatar.arkit import EXPRESSIONS
 from freeavatar.datasets import DataConfig, make_dataset
 from freeavatar.mae import IMAGENET_MEAN, IMAGENET_STD
 from freeavatar.probe import probe_faces
+from decoder_variants import net_jaw
 from region_resolution import BOXES, BoxNet, boxes, per_channel_r, predict, summary, train_arm
 
 N_OUT = 25
@@ -80,28 +86,39 @@ def main(argv=None) -> int:
     p.add_argument('--steps', type=int, default=2000)
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--jaw', default='sampled', choices=('sampled', 'net'), help='jaw labels')
+    p.add_argument('--score-only', action='store_true', help='score OUT/reader.pt, train nothing')
     a = p.parse_args(argv)
+    i, j = EXPRESSIONS.index('jawLeft'), EXPRESSIONS.index('jawRight')
+    labels = (lambda E: net_jaw(E, i, j)) if a.jaw == 'net' else (lambda E: E)
     torch.set_num_threads(2)
     warnings.simplefilter('ignore')
     a.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     dc = DataConfig.cpu()
-    tr = make_dataset('actors', 'train', a.faces, dc.size, dc.seed, augment=dc.augment)
-    print(f"{len(tr.images)} training actors, {(time.time() - t0) / 60:.1f} min", flush=True)
-    X = boxes(tr.images, 'upsampled')
-    net = train_arm(X, tr.expr, a.steps, a.batch, a.seed)
-    P = predict(net, X)
-    torch.save(
-        {'state_dict': net.state_dict(), 'mean': P.mean(0), 'std': P.std(0) + 1e-6, 'boxes': BOXES},
-        a.out / 'reader.pt',
-    )
-    res = {'faces': a.faces, 'steps': a.steps, 'minutes': round((time.time() - t0) / 60, 2)}
+    if a.score_only:
+        net = load_reader(a.out / 'reader.pt')[0]
+        res = {'scored_with': f'{a.jaw} jaw labels'}
+    else:
+        tr = make_dataset('actors', 'train', a.faces, dc.size, dc.seed, augment=dc.augment)
+        print(f"{len(tr.images)} training actors, {(time.time() - t0) / 60:.1f} min", flush=True)
+        X = boxes(tr.images, 'upsampled')
+        net = train_arm(X, labels(tr.expr), a.steps, a.batch, a.seed)
+        P = predict(net, X)
+        torch.save(
+            {'state_dict': net.state_dict(), 'mean': P.mean(0), 'std': P.std(0) + 1e-6}
+            | {'boxes': BOXES, 'jaw': a.jaw},
+            a.out / 'reader.pt',
+        )
+        res = {'faces': a.faces, 'steps': a.steps, 'jaw': a.jaw}
+        res['minutes'] = round((time.time() - t0) / 60, 2)
     for split in ('val', 'heldout'):
         ds = probe_faces(dc, split, dc.n_heldout)
-        r = per_channel_r(net, boxes(ds.images, 'upsampled'), ds.expr)
+        r = per_channel_r(net, boxes(ds.images, 'upsampled'), labels(ds.expr))
         res[split] = {**summary(r), 'r': r}
         print(split, {k: v for k, v in res[split].items() if k != 'r'}, flush=True)
-    (a.out / 'scores.json').write_text(json.dumps(res, indent=1))
+    name = f'scores_{a.jaw}.json' if a.score_only else 'scores.json'
+    (a.out / name).write_text(json.dumps(res, indent=1))
     return 0
 
 

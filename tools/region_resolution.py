@@ -117,7 +117,7 @@ def train_arm(X: dict, E: np.ndarray, steps: int, batch: int, seed: int, p=None)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if (step + 1) % (steps // 10) == 0:
+        if (step + 1) % max(1, steps // 10) == 0:
             print(f"  step {step + 1}/{steps} loss {loss.item():.4f}", flush=True)
     return net.eval()
 
