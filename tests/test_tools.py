@@ -342,10 +342,12 @@ def test_decoder_variants_jaw_labels_as_the_face_shows_them():
         dv.jaw_labels(d, avatars, 'mirror')
 
 
-def test_reader_realcv_mixes_real_frames_by_share():
+def test_reader_realcv_mixes_real_frames_by_share(tmp_path):
     "`train_reader`: a share of each batch from real frames; outputs standardised on the actors."
     sys.path.insert(0, str(ROOT / 'tools'))
     import numpy as np
+
+    import torch
 
     rr = tool('reader_realcv')
     res = tool('region_resolution')
@@ -374,3 +376,8 @@ def test_reader_realcv_mixes_real_frames_by_share():
     assert np.allclose(res.predict(net, actors['X']).mean(0), mean, atol=1e-5)
     E = rng.uniform(0, 1, (30, 25)).astype(np.float32)
     assert rr.channels(E, E)['readable'] == 25
+    # a fold's reader comes back as it was saved (another decoder seed reuses it)
+    rr.save_fold_reader(tmp_path / 'r' / 'f.pt', net, mean, std)
+    net2, mean2, std2 = rr.load_fold_reader(tmp_path / 'r' / 'f.pt')
+    assert torch.equal(mean2, mean) and torch.equal(std2, std)
+    assert torch.equal(res.predict(net2, actors['X']), res.predict(net, actors['X']))

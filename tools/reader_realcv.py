@@ -20,8 +20,9 @@ synthetic reading?).
 
 The encoder's features come from `decoder_variants`'s cache (OUT_DV/rows.npz, the shipped encoder;
 run that tool once first); the same rows' images are made again here (OUT/images.npz, ~700 MB)
-and checked against that cache's order. `--share 0` trains one reader for every fold. Writes
-OUT/results.jsonl. Not part of the package.
+and checked against that cache's order. `--share 0` trains one reader for every fold. Each fold's
+reader is kept in OUT/readers/, so that another `--decoder-seed` (the decoders' spread) costs only
+the decoders. Writes OUT/results.jsonl. Not part of the package.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from freeavatar.probe import probe_faces
 from freeavatar.assets import default_weights
 from freeavatar.run_config import RunConfig
 from decoder_variants import real_blocks, run
-from region_resolution import boxes, predict, summary, train_arm
+from region_resolution import BoxNet, boxes, predict, summary, train_arm
 
 EXTRA = ('real', 'held', 'val', 'clip')  # the face sets after the rig rows, in cached_rows' order
 
@@ -84,6 +85,19 @@ def train_reader(actors, real_X: dict, real_E: np.ndarray, share: float, steps: 
     return net, P.mean(0), P.std(0) + 1e-6
 
 
+def save_fold_reader(path: Path, net, mean, std):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({'state_dict': net.state_dict(), 'mean': mean, 'std': std}, path)
+
+
+def load_fold_reader(path: Path):
+    "A reader `save_fold_reader` wrote: (net, mean, std)."
+    ck = torch.load(path, weights_only=True)
+    net = BoxNet()
+    net.load_state_dict(ck['state_dict'])
+    return net.eval(), ck['mean'], ck['std']
+
+
 def channels(P: np.ndarray, E: np.ndarray) -> dict:
     "`summary` of each channel's r, outputs `P` against expressions `E`."
     return summary({c: float(pearson(P[:, j], E[:, j])) for j, c in enumerate(EXPRESSIONS)})
@@ -97,6 +111,7 @@ def main(argv=None) -> int:
     p.add_argument('--faces', type=int, default=16000, help='training actors')
     p.add_argument('--steps', type=int, default=2000)
     p.add_argument('--dv', type=Path, default=Path('out/decoder_variants'), help='OUT_DV')
+    p.add_argument('--decoder-seed', type=int, default=0)
     p.add_argument('--name', default=None)
     a = p.parse_args(argv)
     if not 0 <= a.share < 1:
@@ -126,14 +141,21 @@ def main(argv=None) -> int:
     for i, block in enumerate(real_blocks(n_real, a.folds)):
         keep = np.setdiff1d(np.arange(n_real), block)
         if a.share or reader is None:
-            real_X = {k: v[keep] for k, v in box['real_F'].items()}
-            reader = train_reader(actors, real_X, feats['real_E'][keep], a.share, a.steps, 0)
+            fold = f'-fold{i}of{a.folds}' if a.share else ''
+            path = a.out / 'readers' / f'share{a.share:g}-faces{a.faces}-steps{a.steps}{fold}.pt'
+            if path.exists():  # a fold's reader is trained once: other decoder seeds reuse it
+                reader = load_fold_reader(path)
+            else:
+                real_X = {k: v[keep] for k, v in box['real_F'].items()}
+                reader = train_reader(actors, real_X, feats['real_E'][keep], a.share, a.steps, 0)
+                save_fold_reader(path, *reader)
         net, mean, std = reader
         out = {k: ((predict(net, box[k]) - mean) / std).numpy() for k in box}
         d = {k: v for k, v in feats.items()} | {k: np.hstack([feats[k], out[k]]) for k in box}
         P_read[block] = predict(net, {k: v[block] for k, v in box['real_F'].items()}).numpy()
         sub = d | {'real_F': d['real_F'][keep], 'real_E': d['real_E'][keep]}
-        res, dec = run(f'fold{i}', sub, enc, avatars, decoder=True, set=dict(feat_dropout=0.35))
+        cfg = dict(feat_dropout=0.35, seed=a.decoder_seed)
+        res, dec = run(f'fold{i}', sub, enc, avatars, decoder=True, set=cfg)
         with torch.no_grad():
             pr = dec(torch.from_numpy(d['real_F'][block]), torch.full((len(block),), a_h)).numpy()
         P_dec[block] = pr[:, [hc.index(c) for c in REAL_CHANNELS]]
@@ -156,7 +178,8 @@ def main(argv=None) -> int:
         if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ('drop', 'noise')
     }
     res = {
-        'name': a.name or f'reader-real-share{a.share:g}',
+        'name': a.name or f'reader-real-share{a.share:g}-seed{a.decoder_seed}',
+        'decoder_seed': a.decoder_seed,
         'share': a.share,
         'faces': a.faces,
         'steps': a.steps,
