@@ -198,6 +198,9 @@ def test_region_resolution_arms_differ_only_in_detail(tmp_path):
     said = log.box_figures(res)
     assert said.startswith('validation faces: 15 channels at r >= 0.5, mean r 0.5, the ten weak')
     assert 'its own training faces: 25 channels' in said and said.endswith('(9.5 min)')
+    # a region_reader score (no training faces; --score-only: no minutes)
+    said = log.box_figures({'val': split, 'heldout': split})
+    assert said.endswith('held-out actors: 15 channels at r >= 0.5, mean r 0.5, the ten weak 0.2')
 
 
 def test_region_reader_joins_the_encoder_features(tmp_path):

@@ -104,20 +104,23 @@ def variant_figures(res: dict) -> tuple[dict, str]:
 
 
 def box_figures(res: dict) -> str:
-    """The note's sentence for one reader of `tools/region_resolution.py` (a CNN on the eye and
-    mouth boxes, trained on the regression: not the encoder, so none of the log's columns)."""
+    """The note's sentence for one reader of `tools/region_resolution.py` or `region_reader.py` (a
+    CNN on the eye and mouth boxes, trained on the regression: not the encoder, so none of the
+    log's columns); `region_reader` scores no training faces and `--score-only` times nothing."""
     said = []
     for split, what in (
         ('val', 'validation faces'),
         ('heldout', 'held-out actors'),
         ('train', 'its own training faces'),
     ):
+        if split not in res:
+            continue
         s = res[split]
         said.append(
             f"{what}: {s['readable']} channels at r >= 0.5, mean r {s['mean_r']}, "
             f"the ten weak {s['weak_mean_r']}"
         )
-    return '; '.join(said) + f" ({res['minutes']} min)"
+    return '; '.join(said) + (f" ({res['minutes']} min)" if 'minutes' in res else '')
 
 
 def read_log(path: Path = LOG) -> list[dict]:
