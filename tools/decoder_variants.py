@@ -8,6 +8,8 @@ decoder's training rows, cached once, then the `cpu` decoder recipe changed and 
 .venv/bin/python tools/decoder_variants.py base drop0.35 --real-folds 4   # + real validation
 .venv/bin/python tools/decoder_variants.py drop0.35 --ensemble 3   # the mean of three decoders
 .venv/bin/python tools/decoder_variants.py base --reader R.pt --out O  # + a region reader's outputs
+.venv/bin/python tools/decoder_variants.py sq3-renders                 # rig loss |d| + 3 d^2
+.venv/bin/python tools/decoder_variants.py drop0.35-renders --jaw net  # jaw labels as faces show
 
 Each variant prints one JSON line: the rig error per avatar and the human's channels at r >= 0.5
 on the *validation* faces (`freeavatar probe`'s: 800 new faces of training identities, which
@@ -101,6 +103,7 @@ def jaw_labels(d: dict, avatars: list, how: str) -> dict:
     scored = {k: net_jaw(d[k], i, j) for k in ('val_E', 'held_E', 'clip_E')}
     if how == 'net-eval':
         return d | scored
+    # MediaPipe's readings of the training clip too: a real jaw cannot go both ways either
     trained = {
         'E': net_jaw(d['E'], i, j),
         'C': net_jaw(d['C'], ci, cj, d['k'] == a),

@@ -20,9 +20,9 @@ synthetic reading?).
 
 The encoder's features come from `decoder_variants`'s cache (OUT_DV/rows.npz, the shipped encoder;
 run that tool once first); the same rows' images are made again here (OUT/images.npz, ~700 MB)
-and checked against that cache's order. `--share 0` trains one reader for every fold. Each fold's
-reader is kept in OUT/readers/, so that another `--decoder-seed` (the decoders' spread) costs only
-the decoders. Writes OUT/results.jsonl. Not part of the package.
+and checked against that cache's row counts. `--share 0` trains one reader for every fold. Each
+fold's reader is kept in OUT/readers/, so that another `--decoder-seed` (the decoders' spread)
+costs only the decoders. Writes OUT/results.jsonl. Not part of the package.
 """
 
 from __future__ import annotations
@@ -186,6 +186,7 @@ def main(argv=None) -> int:
         'folds': a.folds,
         'real_folds': a.folds,  # as decoder_variants --real-folds names it
         **mean,
+        # fold 0's decoder's, per channel (the figures above are the folds' mean)
         'heldout_r': runs[0]['heldout_r'],
         'real_pooled': runs[0]['real_pooled'],
         'realcv': cv,
