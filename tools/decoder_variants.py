@@ -303,6 +303,13 @@ def run(
     return (res, dec) if decoder else res
 
 
+def report(res: dict, out: Path):
+    "Print one result line and append it to OUT/results.jsonl."
+    print(json.dumps(res), flush=True)
+    with open(out / 'results.jsonl', 'a') as f:
+        f.write(json.dumps(res) + '\n')
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('variants', nargs='*', default=['base'])
@@ -350,9 +357,7 @@ def main(argv=None) -> int:
         else:
             res = run(v + a.tag, d, enc, avatars, **kw)
         res |= {'jaw': a.jaw} if a.jaw != 'sampled' else {}
-        print(json.dumps(res), flush=True)
-        with open(a.out / 'results.jsonl', 'a') as f:
-            f.write(json.dumps(res) + '\n')
+        report(res, a.out)
     return 0
 
 

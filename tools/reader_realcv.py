@@ -42,7 +42,7 @@ from freeavatar.neural_renderer_train import reference_renders
 from freeavatar.probe import probe_faces
 from freeavatar.assets import default_weights
 from freeavatar.run_config import RunConfig
-from decoder_variants import real_blocks, run
+from decoder_variants import real_blocks, report, run
 from region_resolution import BoxNet, boxes, predict, summary, train_arm
 
 EXTRA = ('real', 'held', 'val', 'clip')  # the face sets after the rig rows, in cached_rows' order
@@ -196,9 +196,7 @@ def main(argv=None) -> int:
         'reader_heldout': [r['held'] for r in readers],
         'minutes': round((time.time() - t0) / 60, 1),
     }
-    print(json.dumps(res), flush=True)
-    with open(a.out / 'results.jsonl', 'a') as f:
-        f.write(json.dumps(res) + '\n')
+    report(res, a.out)
     return 0
 
 
