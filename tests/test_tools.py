@@ -380,7 +380,8 @@ def test_reader_realcv_mixes_real_frames_by_share(tmp_path):
     E = rng.uniform(0, 1, (30, 25)).astype(np.float32)
     assert rr.channels(E, E)['readable'] == 25
     # a fold's reader comes back as it was saved (another decoder seed reuses it)
-    rr.save_fold_reader(tmp_path / 'r' / 'f.pt', net, mean, std)
-    net2, mean2, std2 = rr.load_fold_reader(tmp_path / 'r' / 'f.pt')
+    reader = tool('region_reader')
+    reader.save_reader(tmp_path / 'r' / 'f.pt', net, mean, std)
+    net2, mean2, std2 = reader.load_reader(tmp_path / 'r' / 'f.pt')
     assert torch.equal(mean2, mean) and torch.equal(std2, std)
     assert torch.equal(res.predict(net2, actors['X']), res.predict(net, actors['X']))

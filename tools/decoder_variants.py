@@ -218,6 +218,17 @@ def real_blocks(n: int, k: int) -> list[np.ndarray]:
     return np.array_split(np.arange(n), k)
 
 
+def fold_mean(runs: list[dict]) -> dict:
+    "The mean over folds of every figure the runs' results share (not the variant's settings)."
+    return {
+        k: round(float(np.mean([r[k] for r in runs])), 4 if isinstance(v, float) else 1)
+        for k, v in runs[0].items()
+        if isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and k not in ('drop', 'noise', 'sq')
+    }
+
+
 def real_cv(name: str, d: dict, enc, avatars: list, folds: int, **kw) -> dict:
     """`run` once per block of the training clip, that block's real rows held out: the mean of the
     runs' figures, and each key channel's r over the clip from the decoders that did not see it."""
@@ -235,16 +246,9 @@ def real_cv(name: str, d: dict, enc, avatars: list, folds: int, **kw) -> dict:
         P[block] = out[:, [hc.index(c) for c in REAL_CHANNELS]]
     E = d['real_E'][:, [EXPRESSIONS.index(c) for c in REAL_CHANNELS]]
     cv = {c: round(pearson(P[:, j], E[:, j]), 3) for j, c in enumerate(REAL_CHANNELS)}
-    mean = {
-        k: round(float(np.mean([r[k] for r in runs])), 4 if isinstance(v, float) else 1)
-        for k, v in runs[0].items()
-        if isinstance(v, (int, float))
-        and not isinstance(v, bool)
-        and k not in ('drop', 'noise', 'sq')
-    }
     return (
         runs[0]
-        | mean
+        | fold_mean(runs)
         | {
             'real_folds': folds,
             'realcv': cv,

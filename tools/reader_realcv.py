@@ -42,10 +42,9 @@ from freeavatar.neural_renderer_train import reference_renders
 from freeavatar.probe import probe_faces
 from freeavatar.assets import default_weights
 from freeavatar.run_config import RunConfig
-from decoder_variants import real_blocks, report, run
-from region_resolution import BoxNet, boxes, predict, summary, train_arm
-
-EXTRA = ('real', 'held', 'val', 'clip')  # the face sets after the rig rows, in cached_rows' order
+from decoder_variants import fold_mean, real_blocks, report, run
+from region_reader import load_reader, save_reader
+from region_resolution import boxes, predict, summary, train_arm
 
 
 def row_images(out: Path, avatars: list, dc: DataConfig, n_refs: int, seed: int) -> dict:
@@ -83,19 +82,6 @@ def train_reader(actors, real_X: dict, real_E: np.ndarray, share: float, steps: 
     net = train_arm(X, E, steps, 64, seed, p=p)
     P = predict(net, actors['X'])
     return net, P.mean(0), P.std(0) + 1e-6
-
-
-def save_fold_reader(path: Path, net, mean, std):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({'state_dict': net.state_dict(), 'mean': mean, 'std': std}, path)
-
-
-def load_fold_reader(path: Path):
-    "A reader `save_fold_reader` wrote: (net, mean, std)."
-    ck = torch.load(path, weights_only=True)
-    net = BoxNet()
-    net.load_state_dict(ck['state_dict'])
-    return net.eval(), ck['mean'], ck['std']
 
 
 def channels(P: np.ndarray, E: np.ndarray) -> dict:
@@ -144,15 +130,16 @@ def main(argv=None) -> int:
             fold = f'-fold{i}of{a.folds}' if a.share else ''
             path = a.out / 'readers' / f'share{a.share:g}-faces{a.faces}-steps{a.steps}{fold}.pt'
             if path.exists():  # a fold's reader is trained once: other decoder seeds reuse it
-                reader = load_fold_reader(path)
+                reader = load_reader(path)
             else:
                 real_X = {k: v[keep] for k, v in box['real_F'].items()}
                 reader = train_reader(actors, real_X, feats['real_E'][keep], a.share, a.steps, 0)
-                save_fold_reader(path, *reader)
+                save_reader(path, *reader)
         net, mean, std = reader
         out = {k: ((predict(net, box[k]) - mean) / std).numpy() for k in box}
-        d = {k: v for k, v in feats.items()} | {k: np.hstack([feats[k], out[k]]) for k in box}
-        P_read[block] = predict(net, {k: v[block] for k, v in box['real_F'].items()}).numpy()
+        d = feats | {k: np.hstack([feats[k], out[k]]) for k in box}
+        # the raw outputs (each fold's reader standardises by its own mean and spread)
+        P_read[block] = out['real_F'][block] * std.numpy() + mean.numpy()
         sub = d | {'real_F': d['real_F'][keep], 'real_E': d['real_E'][keep]}
         cfg = dict(feat_dropout=0.35, seed=a.decoder_seed)
         res, dec = run(f'fold{i}', sub, enc, avatars, decoder=True, set=cfg)
@@ -172,11 +159,6 @@ def main(argv=None) -> int:
         c: round(float(pearson(P_read[:, EXPRESSIONS.index(c)], E[:, EXPRESSIONS.index(c)])), 3)
         for c in REAL_CHANNELS
     }
-    mean = {
-        k: round(float(np.mean([r[k] for r in runs])), 4)
-        for k, v in runs[0].items()
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ('drop', 'noise')
-    }
     res = {
         'name': a.name or f'reader-real-share{a.share:g}-seed{a.decoder_seed}',
         'decoder_seed': a.decoder_seed,
@@ -185,7 +167,7 @@ def main(argv=None) -> int:
         'steps': a.steps,
         'folds': a.folds,
         'real_folds': a.folds,  # as decoder_variants --real-folds names it
-        **mean,
+        **fold_mean(runs),
         # fold 0's decoder's, per channel (the figures above are the folds' mean)
         'heldout_r': runs[0]['heldout_r'],
         'real_pooled': runs[0]['real_pooled'],

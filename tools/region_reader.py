@@ -37,6 +37,15 @@ from region_resolution import BOXES, BoxNet, boxes, per_channel_r, predict, summ
 N_OUT = 25
 
 
+def save_reader(path: Path, net: BoxNet, mean: torch.Tensor, std: torch.Tensor, **extra) -> Path:
+    "A reader, the mean and spread that standardise its outputs, and its boxes, into `path`."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {'state_dict': net.state_dict(), 'mean': mean, 'std': std, 'boxes': BOXES} | extra, path
+    )
+    return path
+
+
 def load_reader(path: Path) -> tuple[BoxNet, torch.Tensor, torch.Tensor]:
     "A saved reader, and the mean and spread that standardise its outputs."
     ck = torch.load(path, weights_only=True)
@@ -105,11 +114,7 @@ def main(argv=None) -> int:
         X = boxes(tr.images, 'upsampled')
         net = train_arm(X, labels(tr.expr), a.steps, a.batch, a.seed)
         P = predict(net, X)
-        torch.save(
-            {'state_dict': net.state_dict(), 'mean': P.mean(0), 'std': P.std(0) + 1e-6}
-            | {'boxes': BOXES, 'jaw': a.jaw},
-            a.out / 'reader.pt',
-        )
+        save_reader(a.out / 'reader.pt', net, P.mean(0), P.std(0) + 1e-6, jaw=a.jaw)
         res = {'faces': a.faces, 'steps': a.steps, 'jaw': a.jaw}
         res['minutes'] = round((time.time() - t0) / 60, 2)
     for split in ('val', 'heldout'):
