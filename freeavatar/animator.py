@@ -20,11 +20,12 @@ from .expression import ExpressionEncoder
 from .neural_renderer import NeuralRenderer
 from .assets import default_weights
 from .expression import read_faces
+from .region_reader import RegionReader, ReadingEncoder
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['KIND', 'LEGACY_FIELDS', 'AnimatorConfig', 'ResBlock', 'RigDecoder', 'SeparateDecoders', 'make_decoder',
-           'encoder_input', 'render_controls', 'perceptual_loss', 'Animator', 'load_animator']
+           'encoder_input', 'render_controls', 'perceptual_loss', 'Animator', 'saved_reader', 'load_animator']
 
 # %% ../nbs/42_animator.ipynb #9c2779d1
 @dataclass
@@ -193,7 +194,7 @@ class Animator:
 
     def __init__(
         self,
-        encoder: ExpressionEncoder,
+        encoder: ExpressionEncoder | ReadingEncoder,
         decoder: nn.Module,
         avatars: list[Avatar],
         metrics: dict | None = None,
@@ -203,6 +204,11 @@ class Animator:
         self.names = [a.name for a in self.avatars]
         self.history: dict[str, list] = {}  # the decoder's losses by term (saved in animator.pt)
         self.drivers: dict = {}  # user avatars' drivers by name (`47_own_avatar`'s `attach`)
+
+    @property
+    def expression_encoder(self) -> ExpressionEncoder:
+        "The expression encoder alone (without the region reader the animator may read with)."
+        return self.encoder.expression if isinstance(self.encoder, ReadingEncoder) else self.encoder
 
     @property
     def img_size(self) -> int:
@@ -250,20 +256,20 @@ def predict(self: Animator, crops: np.ndarray, avatar: str) -> np.ndarray:
 # %% ../nbs/42_animator.ipynb #a1240077
 @patch
 def save(self: Animator, folder, **extra) -> Path:
-    """Write `expression.pt` and `animator.pt` into `folder` (renderers are saved by the
-    training run beside them)."""
+    """Write `expression.pt` (and `reader.pt` if the animator reads with one) and `animator.pt`
+    into `folder` (renderers are saved by the training run beside them)."""
     folder = Path(folder)
-    enc_path = folder / 'expression.pt'
+    enc, enc_path = self.expression_encoder, folder / 'expression.pt'
     try:
-        same = state_hash(ExpressionEncoder.load(enc_path)) == state_hash(self.encoder)
+        same = state_hash(ExpressionEncoder.load(enc_path)) == state_hash(enc)
     except CheckpointError:
         same = False
     if not same:
-        self.encoder.save(
-            enc_path,
-            getattr(self.encoder, 'metrics', None),
-            heldout=getattr(self.encoder, 'heldout', None),
-        )
+        enc.save(enc_path, getattr(enc, 'metrics', None), heldout=getattr(enc, 'heldout', None))
+    reader = {}
+    if isinstance(self.encoder, ReadingEncoder):
+        self.encoder.reader.save(folder / 'reader.pt')
+        reader = {'reader_hash': state_hash(self.encoder.reader)}
     return save_checkpoint(
         folder / 'animator.pt',
         self.decoder,
@@ -273,10 +279,23 @@ def save(self: Animator, folder, **extra) -> Path:
         avatars=self.names,
         controls={a.name: list(a.controls) for a in self.avatars},
         feat_dim=self.encoder.feat_dim,
-        encoder_hash=state_hash(self.encoder),
+        encoder_hash=state_hash(enc),
         history=self.history,
+        **reader,
         **extra,
     )
+
+# %% ../nbs/42_animator.ipynb #a7f3c2d1
+def saved_reader(path: Path, reader_path: Path, want: str) -> RegionReader:
+    "The region reader (hash `want`) the animator checkpoint `path` was trained with, or an error."
+    if not reader_path.exists():
+        raise CheckpointError(
+            path, f"reads faces with a region reader, and {reader_path} is missing"
+        )
+    reader = RegionReader.load(reader_path)
+    if state_hash(reader) != want:
+        raise CheckpointError(path, f"was trained with another region reader than {reader_path}")
+    return reader
 
 # %% ../nbs/42_animator.ipynb #c94ccfa2
 @patch(cls_method=True)
@@ -291,6 +310,8 @@ def load(cls: Animator, folder, avatars: list[Avatar] | None = None) -> 'Animato
         raise CheckpointError(
             path, f"was trained on another expression encoder than {folder / 'expression.pt'}"
         )
+    if ck.get('reader_hash'):
+        enc = ReadingEncoder(enc, saved_reader(path, folder / 'reader.pt', ck['reader_hash']))
     avs = avatars or [get_avatar(n) for n in ck.get('avatars', [])]
     if [a.name for a in avs] != ck.get('avatars'):
         raise CheckpointError(

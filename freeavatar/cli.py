@@ -226,7 +226,7 @@ def add_train_args(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
     s.add_argument('--out', default='out/train')
     s.add_argument('--resume', action='store_true')
     s.add_argument(
-        '--stage', default='all', choices=['all', 'data', 'mae', 'expression', 'animator']
+        '--stage', default='all', choices=['all', 'data', 'mae', 'expression', 'reader', 'animator']
     )
     s.add_argument('--ablations', action='store_true')
     s.add_argument('--threads', type=int, default=None)
@@ -336,7 +336,7 @@ def commands() -> list[tuple]:
         ('render', 'render one avatar pose to a PNG', add_render_args, cmd_render),
         (
             'train',
-            'train every stage of a preset: MAE, triplets, semi-supervised, renderers, animator',
+            'train every stage of a preset: MAE, triplets, region reader, renderers, animator',
             add_train_args,
             cmd_train,
         ),

@@ -21,11 +21,12 @@ from .animator_data import training_faces
 from .animator_train import train_decoder
 from .animator_data import const_controls
 from .animator_data import rig_report
+from .region_reader import ReadingEncoder
 
 # %% auto #0
-__all__ = ['PUPPET_CONTROLS', 'held_rig_mae', 'ablation_row', 'ablation_configs', 'no_triplet_row', 'animator_ablations',
-           'PuppetAvatar', 'extend_decoder', 'row_and_head', 'finetune_new_avatar', 'new_avatar_figures',
-           'new_avatar_experiment', 'animator_experiments']
+__all__ = ['PUPPET_CONTROLS', 'held_rig_mae', 'ablation_row', 'ablation_configs', 'no_triplet_row', 'no_reader_row',
+           'animator_ablations', 'PuppetAvatar', 'extend_decoder', 'row_and_head', 'finetune_new_avatar',
+           'new_avatar_figures', 'new_avatar_experiment', 'animator_experiments']
 
 # %% ../nbs/90_lab_animator.ipynb #42285457
 def held_rig_mae(enc, dec, avatars: list, av, held: Rows) -> float:
@@ -63,9 +64,11 @@ def ablation_configs(cfg: AnimatorConfig) -> list[tuple[str, AnimatorConfig]]:
 
 # %% ../nbs/90_lab_animator.ipynb #2d0faa26
 def no_triplet_row(mae_path, encoder, renderers, avatars, rig: Rows, cfg, data_cfg, log) -> dict:
-    """The decoder trained and measured on the MAE's features before triplet tuning: every row
-    re-read by the raw encoder."""
+    """The decoder trained and measured on the MAE's features before triplet tuning (and the same
+    region reader, if `encoder` has one): every row re-read by the raw encoder."""
     raw = ExpressionEncoder.from_mae(mae_path, encoder.emb_dim).eval()
+    if isinstance(encoder, ReadingEncoder):  # the same reader beside it: the triplets alone differ
+        raw = ReadingEncoder(raw, encoder.reader).eval()
     rig2 = Rows(*read_faces(raw, rig.images), rig.k, rig.C, rig.E)
     fa, n_fa = training_faces(raw, data_cfg)
     held2 = face_rows(raw, 'actors', 'heldout', data_cfg.n_heldout, data_cfg)
@@ -81,6 +84,27 @@ def no_triplet_row(mae_path, encoder, renderers, avatars, rig: Rows, cfg, data_c
         real=rows_from(fa, n_fa),
     )
     return ablation_row(raw, dec, avatars, held2, h['minutes'])
+
+# %% ../nbs/90_lab_animator.ipynb #e6f7a8b9
+def no_reader_row(
+    encoder: ReadingEncoder, renderers, avatars, rig, faces, held, cfg, log, real=None
+):
+    """The decoder trained and measured on the expression encoder's feature alone: the region
+    reader's columns dropped from every row."""
+    enc = encoder.expression
+    cut = lambda r: None if r is None else dataclasses.replace(r, F=r.F[:, : enc.feat_dim])
+    dec, h = train_decoder(
+        enc,
+        renderers,
+        avatars,
+        cut(rig),
+        cut(faces),
+        cfg,
+        log,
+        tag='no_region_reader',
+        real=cut(real),
+    )
+    return ablation_row(enc, dec, avatars, cut(held), h['minutes'])
 
 # %% ../nbs/90_lab_animator.ipynb #a32c78fc
 def animator_ablations(
@@ -101,6 +125,10 @@ def animator_ablations(
     for name, c in ablation_configs(cfg):
         dec, h = train_decoder(encoder, renderers, avatars, rig, faces, c, log, tag=name, real=real)
         out[name] = ablation_row(encoder, dec, avatars, held, h['minutes'])
+    if isinstance(encoder, ReadingEncoder):
+        out['no_region_reader'] = no_reader_row(
+            encoder, renderers, avatars, rig, faces, held, cfg, log, real=real
+        )
     if mae_path is not None:
         out['no_triplet_features'] = no_triplet_row(
             mae_path, encoder, renderers, avatars, rig, cfg, data_cfg, log

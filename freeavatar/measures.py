@@ -318,6 +318,7 @@ ANIMATOR_ABLATIONS = (
     'rig_loss_only',
     'separate_decoders',
     'no_triplet_features',
+    'no_region_reader',
     'paired',
     'with_perceptual',
     'with_perceptual_low',

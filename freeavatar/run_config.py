@@ -8,9 +8,10 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from .core import InputError, PRESETS, cache_dir
-from .datasets import DataConfig, build_datasets
+from .datasets import DataConfig, build_datasets, make_dataset
 from .mae import MAEConfig
 from .expression import ExprConfig
+from .region_reader import ReaderConfig
 from .neural_renderer import RendererConfig
 from .animator import AnimatorConfig
 
@@ -26,6 +27,7 @@ class RunConfig:
     data: DataConfig  # the cached data sets (crop size = mae.img_size)
     mae: MAEConfig  # the masked autoencoder and its pre-training
     expression: ExprConfig  # triplet tuning of the encoder
+    reader: ReaderConfig  # the region reader beside the encoder
     renderer: RendererConfig  # one neural renderer per avatar
     animator: AnimatorConfig  # the identity-injected rig decoder
 
@@ -38,7 +40,7 @@ class RunConfig:
             )
         mae = MAEConfig.preset(name)
         data = dataclasses.replace(DataConfig.preset(name), size=mae.img_size)
-        stages = (ExprConfig, RendererConfig, AnimatorConfig)
+        stages = (ExprConfig, ReaderConfig, RendererConfig, AnimatorConfig)
         return cls(name, data, mae, *(c.preset(name) for c in stages))
 
     def to_dict(self) -> dict:
@@ -53,6 +55,10 @@ def prepare(run: RunConfig, log=print) -> dict:
     {name: faces}, 'minutes'}."""
     t0 = time.time()
     sets = build_datasets(run.data)
+    d = run.data
+    sets['actors/train/reader'] = make_dataset(
+        'actors', 'train', run.reader.faces, d.size, d.seed, augment=d.augment
+    )
     m = {'data_sets': {k: len(v) for k, v in sets.items()}}
     m['minutes'] = round((time.time() - t0) / 60, 2)
     log(f"data: {sum(m['data_sets'].values())} faces in {len(sets)} sets ({cache_dir()})")

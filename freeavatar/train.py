@@ -15,7 +15,7 @@ import freeavatar
 from .core import InputError, atomic_write, read_checkpoint
 from .assets import sha256_file
 from .avatars import load_avatars
-from .datasets import mae_training_images
+from .datasets import mae_training_images, make_dataset
 from .mae_train import train_mae
 from .mae_train import dist_info
 from .expression import ExpressionEncoder
@@ -27,16 +27,18 @@ from .neural_renderer import NeuralRenderer
 from .animator_train import train_animator
 from .run_config import RunConfig, prepare
 from .mae import MAE
+from .region_reader import RegionReader, ReadingEncoder, train_reader, reader_scores
 
 # %% auto #0
-__all__ = ['SHIPPED', 'SHIP_FROM', 'train_expression_stage', 'train_animator_stage', 'run_metrics', 'train_mae_stage',
-           'write_metrics', 'finish', 'train', 'training_minutes', 'headline_metrics', 'stage_minutes', 'slim_mae',
-           'write_manifest', 'ship_weights']
+__all__ = ['SHIPPED', 'SHIP_FROM', 'train_expression_stage', 'train_reader_stage', 'train_animator_stage', 'run_metrics',
+           'train_mae_stage', 'write_metrics', 'finish', 'train', 'training_minutes', 'headline_metrics',
+           'stage_minutes', 'slim_mae', 'write_manifest', 'ship_weights']
 
 # %% ../nbs/45_train.ipynb #8edb47106e1a46a883d545849b8ab81b
 SHIPPED = (
     'mae.pt',  # shipped without its optimiser state (`slim_mae`), for the MAE lessons
     'expression.pt',
+    'reader.pt',
     'animator.pt',
     'renderer_human.pt',
     'renderer_toon.pt',
@@ -62,12 +64,31 @@ def train_expression_stage(out: Path, run: RunConfig, metrics: dict, resume: boo
     if ablations:
         metrics['ablations'] = expr_ablations(out / 'mae.pt', ec, sets, held, full_metrics=m)
 
+# %% ../nbs/45_train.ipynb #d4e5a6b7
+def train_reader_stage(out: Path, run: RunConfig, metrics: dict, resume: bool):
+    """The region reader on the reader's actors and the training clip: `out/reader.pt`; its minutes
+    and held-out channels into `metrics`."""
+    if resume and (out / 'reader.pt').exists() and 'reader_minutes' in metrics:
+        print(f"{out / 'reader.pt'}: done, skipped")
+        return
+    t0, d = time.time(), run.data
+    actors = make_dataset('actors', 'train', run.reader.faces, d.size, d.seed, augment=d.augment)
+    real = make_dataset('real', 'train', None, d.size, d.seed)
+    reader = train_reader(run.reader, actors.images, actors.expr, (real.images, real.expr))
+    held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
+    reader.metrics['heldout'] = reader_scores(reader, held.images, held.expr)
+    reader.save(out / 'reader.pt')
+    metrics['reader_minutes'] = round((time.time() - t0) / 60, 2)
+    metrics['reader'] = reader.metrics
+
 # %% ../nbs/45_train.ipynb #d7621897
 def train_animator_stage(out: Path, run: RunConfig, resume: bool, experiments=None) -> dict:
-    """Renderers (or the finished ones, on `resume`) and the rig decoder; returns their metrics.
+    """Renderers (or the finished ones, on `resume`) and the rig decoder, reading faces with the
+    encoder and the region reader; returns their metrics.
     `experiments(cfg, rcfg, data_cfg, mae_path)` makes `train_animator`'s hook (the lab's
     ablations)."""
     enc = ExpressionEncoder.load(out / 'expression.pt')
+    enc = ReadingEncoder(enc, RegionReader.load(out / 'reader.pt', run.reader))
     avs = list(load_avatars().values())
     rens = None
     paths = [out / f"renderer_{a.name}.pt" for a in avs]
@@ -172,6 +193,9 @@ def train(
     if rank == 0 and stage in ('all', 'expression'):
         train_expression_stage(out, run, metrics, resume, ablations)
         save()
+    if rank == 0 and stage in ('all', 'reader'):
+        train_reader_stage(out, run, metrics, resume)
+        save()
     if rank == 0 and stage in ('all', 'animator'):
         lab = experiments if ablations else None
         metrics['animator'] = train_animator_stage(out, run, resume, lab)
@@ -182,13 +206,14 @@ def train(
 
 # %% ../nbs/45_train.ipynb #a7c0e5f1
 def training_minutes(m: dict) -> float | None:
-    """Wall-clock minutes of a whole run: data, MAE, tuning, semi-supervised round, renderers and
-    decoder."""
+    """Wall-clock minutes of a whole run: data, MAE, tuning, semi-supervised round, reader,
+    renderers and decoder."""
     parts = [
         m.get('data_minutes'),
         m.get('mae_minutes'),
         m.get('triplet_minutes'),
         m.get('semi_minutes'),
+        m.get('reader_minutes'),
         m.get('animator', {}).get('minutes'),
     ]
     return round(sum(p for p in parts if p), 2) if any(parts) else None
@@ -204,6 +229,7 @@ def headline_metrics(metrics: dict) -> dict:
         'real_r': ev.get('real_r'),
         'n_heldout': ev.get('n_heldout'),
         'triplet_acc': metrics.get('semi', metrics.get('triplet')),
+        'reader_heldout': metrics.get('reader', {}).get('heldout'),
         'renderers': {
             k: {'l1': v.get('l1'), 'psnr': v.get('psnr'), 'z_ratio': v.get('ratio')}
             for k, v in a.get('renderers', {}).items()
@@ -218,7 +244,7 @@ def headline_metrics(metrics: dict) -> dict:
 def stage_minutes(metrics: dict) -> dict:
     "Minutes of each training stage, data to decoder."
     a = metrics.get('animator', {})
-    stages = ('data_minutes', 'mae_minutes', 'triplet_minutes', 'semi_minutes')
+    stages = ('data_minutes', 'mae_minutes', 'triplet_minutes', 'semi_minutes', 'reader_minutes')
     return {k: metrics.get(k) for k in stages} | {
         'renderer_minutes': a.get('renderer_minutes'),
         'animator_minutes': a.get('minutes'),
