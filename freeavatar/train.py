@@ -88,6 +88,8 @@ def train_animator_stage(out: Path, run: RunConfig, resume: bool, experiments=No
     `experiments(cfg, rcfg, data_cfg, mae_path)` makes `train_animator`'s hook (the lab's
     ablations)."""
     enc = ExpressionEncoder.load(out / 'expression.pt')
+    if not (out / 'reader.pt').exists():
+        raise InputError(out / 'reader.pt', "no region reader: run `--stage reader` first")
     enc = ReadingEncoder(enc, RegionReader.load(out / 'reader.pt', run.reader))
     avs = list(load_avatars().values())
     rens = None
