@@ -30,8 +30,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from freeavatar import region_reader
 from freeavatar.actors import identity_ids, render_actor
 from freeavatar.animator_data import pearson
 from freeavatar.arkit import EXPRESSIONS
@@ -79,25 +79,12 @@ def boxes(imgs: np.ndarray, arm: str) -> dict[str, torch.Tensor]:
     return out
 
 
-class BoxNet(nn.Module):
-    "A CNN per box (five stride-2 stages, widths 16-64), pooled to a 3 x 4 grid, one linear head."
-
-    def __init__(self, n_out: int = len(EXPRESSIONS)):
-        super().__init__()
-
-        def cnn():
-            layers, c = [], 3
-            for o in (16, 32, 48, 64, 64):
-                layers += [nn.Conv2d(c, o, 3, stride=2, padding=1), nn.BatchNorm2d(o), nn.GELU()]
-                c = o
-            return nn.Sequential(*layers, nn.AdaptiveAvgPool2d((3, 4)), nn.Flatten())
-
-        self.cnns = nn.ModuleDict({k: cnn() for k in BOXES})
-        self.head = nn.Linear(len(BOXES) * 64 * 12, n_out)
+class BoxNet(region_reader.BoxNet):
+    """The package's box CNN (`35_region_reader`), fed this tool's uint8 boxes: centred here as
+    `box_inputs` centres the package's own."""
 
     def forward(self, xs: dict) -> torch.Tensor:
-        f = [self.cnns[k]((xs[k].float() - 128) / 64) for k in BOXES]
-        return self.head(torch.cat(f, 1))
+        return super().forward({k: (v.float() - 128) / 64 for k, v in xs.items()})
 
 
 def train_arm(X: dict, E: np.ndarray, steps: int, batch: int, seed: int, p=None) -> BoxNet:
