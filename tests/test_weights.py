@@ -18,6 +18,7 @@ def test_manifest_hashes_match_the_files():
     assert set(m['files']) == {
         'mae.pt',
         'expression.pt',
+        'reader.pt',
         'animator.pt',
         'renderer_human.pt',
         'renderer_toon.pt',
