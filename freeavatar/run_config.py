@@ -16,7 +16,7 @@ from .neural_renderer import RendererConfig
 from .animator import AnimatorConfig
 
 # %% auto #0
-__all__ = ['RunConfig', 'prepare']
+__all__ = ['RunConfig', 'reader_actors', 'prepare']
 
 # %% ../nbs/46_run_config.ipynb #4b8f5966
 @dataclass(frozen=True)
@@ -49,16 +49,19 @@ class RunConfig:
             f.name: getattr(self, f.name).to_dict() for f in dataclasses.fields(self)[1:]
         }
 
+# %% ../nbs/46_run_config.ipynb #2d3e4f5a
+def reader_actors(run: RunConfig):
+    "The region reader's training actors: `run.reader.faces` of them, the data preset's nuisances."
+    d = run.data
+    return make_dataset('actors', 'train', run.reader.faces, d.size, d.seed, augment=d.augment)
+
 # %% ../nbs/46_run_config.ipynb #a61d65cf
 def prepare(run: RunConfig, log=print) -> dict:
     """Build, or find in the cache, every data set `run` trains and is measured on: {'data_sets':
     {name: faces}, 'minutes'}."""
     t0 = time.time()
     sets = build_datasets(run.data)
-    d = run.data
-    sets['actors/train/reader'] = make_dataset(
-        'actors', 'train', run.reader.faces, d.size, d.seed, augment=d.augment
-    )
+    sets['actors/train/reader'] = reader_actors(run)
     m = {'data_sets': {k: len(v) for k, v in sets.items()}}
     m['minutes'] = round((time.time() - t0) / 60, 2)
     log(f"data: {sum(m['data_sets'].values())} faces in {len(sets)} sets ({cache_dir()})")

@@ -25,7 +25,7 @@ from .expression_train import ablations as expr_ablations
 from .triplet_sets import heldout_sets
 from .neural_renderer import NeuralRenderer
 from .animator_train import train_animator
-from .run_config import RunConfig, prepare
+from .run_config import RunConfig, prepare, reader_actors
 from .mae import MAE
 from .region_reader import RegionReader, ReadingEncoder, train_reader, reader_scores
 
@@ -72,7 +72,7 @@ def train_reader_stage(out: Path, run: RunConfig, metrics: dict, resume: bool):
         print(f"{out / 'reader.pt'}: done, skipped")
         return
     t0, d = time.time(), run.data
-    actors = make_dataset('actors', 'train', run.reader.faces, d.size, d.seed, augment=d.augment)
+    actors = reader_actors(run)  # built by the data stage, read from the cache
     real = make_dataset('real', 'train', None, d.size, d.seed)
     reader = train_reader(run.reader, actors.images, actors.expr, (real.images, real.expr))
     held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
