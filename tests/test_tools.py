@@ -385,3 +385,25 @@ def test_reader_realcv_mixes_real_frames_by_share(tmp_path):
     net2, mean2, std2 = reader.load_reader(tmp_path / 'r' / 'f.pt')
     assert torch.equal(mean2, mean) and torch.equal(std2, std)
     assert torch.equal(res.predict(net2, actors['X']), res.predict(net, actors['X']))
+
+
+def test_decoder_variants_r_term_is_scale_free_per_avatar():
+    "`r_error`: 0 for any increasing linear reading of each avatar's live controls, 2 reversed."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import torch
+
+    dv = tool('decoder_variants')
+    g = torch.Generator().manual_seed(0)
+    tgt = torch.rand(12, 3, generator=g)
+    tgt[:, 2] = 0.5  # a control that does not move in the batch is left out
+    k = torch.tensor([0, 1] * 6)
+    mask = torch.ones(12, 3)
+    pred = 0.01 * tgt - 3.0  # a tiny amplitude reads as well as a full one
+    assert dv.r_error(pred, tgt, k, mask).item() == pytest.approx(0.0, abs=1e-4)
+    assert dv.r_error(-tgt, tgt, k, mask).item() == pytest.approx(2.0, abs=1e-4)
+    # a column the avatar does not have (mask 0) is not scored: reversing only it changes nothing
+    pred = tgt.clone()
+    pred[k == 1, 1] *= -1
+    mask[k == 1, 1] = 0
+    assert dv.r_error(pred, tgt, k, mask).item() == pytest.approx(0.0, abs=1e-4)
+    assert dv.VARIANTS['r0.1-renders'] == {'corr': 0.1, 'set': {'feat_dropout': 0.35}}

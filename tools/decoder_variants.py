@@ -50,6 +50,7 @@ from freeavatar.avatars import load_avatars
 from freeavatar.datasets import DataConfig, make_dataset
 from freeavatar.expression import ExpressionEncoder
 from freeavatar.probe import probe_faces
+from freeavatar.region_reader import ReadingEncoder, RegionReader
 from freeavatar.run_config import RunConfig
 from seed_spread import overrides  # tools/ is on the path of a script run from it
 
@@ -77,6 +78,10 @@ VARIANTS = {
     'sq1-renders': dict(sq=1.0, set=dict(feat_dropout=0.35)),
     'sq3-renders': dict(sq=3.0, set=dict(feat_dropout=0.35)),
     'sq10-renders': dict(sq=10.0, set=dict(feat_dropout=0.35)),
+    # |d| plus w (1 - r) of each control over the batch (`r_error`), the package's dropout
+    'r0.1-renders': dict(corr=0.1, set=dict(feat_dropout=0.35)),
+    'r0.3-renders': dict(corr=0.3, set=dict(feat_dropout=0.35)),
+    'r1-renders': dict(corr=1.0, set=dict(feat_dropout=0.35)),
 }
 
 
@@ -140,6 +145,41 @@ def cached_rows(out: Path, enc: ExpressionEncoder, avatars: list, dc: DataConfig
     return dict(np.load(path))
 
 
+def r_error(pred, target, k, mask, eps=1e-8):
+    """1 - Pearson r of each avatar's each control over the batch rows sent to that avatar, the mean
+    over the (avatar, control) pairs whose target moves in the batch. Scale-free: a control the
+    features are unsure of can keep its ranking at a small amplitude, which |d| alone sets to 0."""
+    terms = []
+    for a in k.unique().tolist():
+        m = k == a
+        if int(m.sum()) < 3:
+            continue
+        p, t = pred[m], target[m]
+        p, t = p - p.mean(0), t - t.mean(0)
+        sp, st = p.pow(2).mean(0).sqrt(), t.pow(2).mean(0).sqrt()
+        live = (st > 1e-4) & (mask[m][0] > 0)
+        r = (p * t).mean(0) / (sp * st + eps)
+        terms.append((1 - r)[live])
+    if not terms:
+        return pred.sum() * 0
+    return torch.cat(terms).mean()
+
+
+def with_r_term(w: float):
+    "The package's `batch_error` plus `w` x `r_error` on the same rows."
+
+    def batch_error(dec, rows, mask, cfg, rng, drop=0.0):
+        feats, k_all, controls = rows
+        j = torch.from_numpy(rng.integers(len(feats), size=cfg.batch))
+        k = k_all[j]
+        f = torch.nn.functional.dropout(feats[j], drop, dec.training)
+        pred = dec(f, k)
+        err = animator_train.rig_error(pred, controls[j], mask[k], cfg.rig_loss)
+        return err + w * r_error(pred, controls[j], k, mask[k])
+
+    return batch_error
+
+
 class Perturbed(torch.nn.Module):
     "A decoder whose input features are dropped (p) and jittered (sigma x spread) while training."
 
@@ -180,6 +220,11 @@ def scores(dec, avatars: list, F: np.ndarray, E: np.ndarray, tag: str) -> dict:
                 r = [pearson(P[:, j], T[:, j]) for j in range(len(av.controls))]
                 out[f'{tag}_channels'] = int(sum(v >= 0.5 for v in r))
                 out[f'{tag}_r'] = {c: round(float(v), 3) for c, v in zip(av.controls, r)}
+                # how far each control moves per unit of its truth (the least-squares slope): an r
+                # read at a small gain is a control that barely moves the face
+                dP, dT = P - P.mean(0), T - T.mean(0)
+                gain = (dP * dT).mean(0) / np.maximum((dT**2).mean(0), 1e-12)
+                out[f'{tag}_gain'] = {c: round(float(v), 3) for c, v in zip(av.controls, gain)}
     return out
 
 
@@ -225,7 +270,7 @@ def fold_mean(runs: list[dict]) -> dict:
         for k, v in runs[0].items()
         if isinstance(v, (int, float))
         and not isinstance(v, bool)
-        and k not in ('drop', 'noise', 'sq')
+        and k not in ('drop', 'noise', 'sq', 'corr')
     }
 
 
@@ -269,6 +314,7 @@ def run(
     decoder=False,
     ensemble=1,
     sq=0.0,
+    corr=0.0,
 ):
     """Train one variant on the cached rows and score it (and, `decoder=True`, return it too);
     `ensemble` > 1 trains that many at seeds seed, seed + 1, ... and scores the mean of their
@@ -287,16 +333,18 @@ def run(
     for i in range(ensemble):
         c = dataclasses.replace(cfg, seed=cfg.seed + i)
         dec = Perturbed(make_decoder(rig.F.shape[1], widths, c), spread, drop, noise)
-        plain = animator_train.rig_error
+        plain, plain_batch = animator_train.rig_error, animator_train.batch_error
         animator_train.rig_error = mixed_error(sq) if sq else plain
+        animator_train.batch_error = with_r_term(corr) if corr else plain_batch
         try:
             dec, hist = train_decoder(enc, [], avatars, rig, real, c, quiet, decoder=dec, real=real)
         finally:
-            animator_train.rig_error = plain
+            animator_train.rig_error, animator_train.batch_error = plain, plain_batch
         decs.append(dec.eval())
     dec = decs[0] if ensemble == 1 else Mean(decs).eval()
     res = {'name': name, 'drop': drop, 'noise': noise, 'set': set or {}}
     res |= {'sq': sq} if sq else {}
+    res |= {'corr': corr} if corr else {}
     res |= {'ensemble': ensemble} if ensemble > 1 else {}
     # the training loss at the end (the mean of the last 100 steps of each term)
     res |= {f'train_{k}': round(float(np.mean(hist[k][-100:])), 5) for k in ('rig', 'real')}
@@ -330,6 +378,11 @@ def main(argv=None) -> int:
         '--reader', type=Path, help="a region_reader.py reader.pt: its outputs join the features"
     )
     p.add_argument(
+        '--shipped-reader', action='store_true', help="the weights' own reader.pt (the package's)"
+    )
+    p.add_argument('--package-reader', type=Path, help="a reader.pt in the package's format")
+    p.add_argument('--corr', type=float, default=None, help='override: w of the batch r term')
+    p.add_argument(
         '--jaw', default='sampled', help="jaw labels: sampled, net or net-eval (see jaw_labels)"
     )
     p.add_argument('--list', action='store_true')
@@ -340,10 +393,15 @@ def main(argv=None) -> int:
     torch.set_num_threads(2)
     a.out.mkdir(parents=True, exist_ok=True)
     enc = ExpressionEncoder.load((a.weights or default_weights()) / 'expression.pt')
+    if sum(map(bool, (a.reader, a.shipped_reader, a.package_reader))) > 1:
+        raise SystemExit("--reader, --shipped-reader and --package-reader: choose one")
     if a.reader:
         from region_reader import Joint  # tools/ is on the path of a script run from it
 
         enc = Joint(enc, a.reader)
+    if a.shipped_reader or a.package_reader:
+        path = a.package_reader or (a.weights or default_weights()) / 'reader.pt'
+        enc = ReadingEncoder(enc, RegionReader.load(path))
     avatars = list(load_avatars().values())
     run_cfg = RunConfig.from_preset('cpu')
     d = jaw_labels(
@@ -354,7 +412,9 @@ def main(argv=None) -> int:
             raise SystemExit(f"unknown variant {v!r}; --list shows them")
         kw = dict(VARIANTS[v])
         kw['set'] = {**kw.get('set', {}), **overrides(run_cfg.animator, a.set)}
-        kw |= {k: getattr(a, k) for k in ('drop', 'noise', 'sq') if getattr(a, k) is not None}
+        kw |= {
+            k: getattr(a, k) for k in ('drop', 'noise', 'sq', 'corr') if getattr(a, k) is not None
+        }
         kw['ensemble'] = a.ensemble
         if a.real_folds:
             res = real_cv(v + a.tag, d, enc, avatars, a.real_folds, **kw)

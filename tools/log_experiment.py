@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG = ROOT / 'data' / 'results' / 'experiments.csv'
+WEAK_GAIN = 0.25  # a control that moves less than this per unit of its truth is noted
 FIELDS = [
     'name', 'date', 'commit', 'change', 'train_minutes',
     'rig_human', 'rig_toon', 'rig_creature', 'human_channels_r05',
@@ -100,6 +101,15 @@ def variant_figures(res: dict) -> tuple[dict, str]:
         # no real rows trained on: the training clip is frames the decoder never saw
         cv = ', '.join(f'{c} {v}' for c, v in res['trainclip_r'].items())
         said += f"; training clip (w_real 0, so unseen): {cv}"
+    if 'heldout_gain' in res:
+        # a control read at r >= 0.5 but moving a fraction of its truth barely moves the face
+        weak = [
+            f'{c} {g}'
+            for c, g in res['heldout_gain'].items()
+            if res['heldout_r'][c] >= 0.5 and g < WEAK_GAIN
+        ]
+        said += f"; held-out channels at r >= 0.5 with a gain under {WEAK_GAIN}: "
+        said += ', '.join(weak) if weak else 'none'
     return cols, said
 
 

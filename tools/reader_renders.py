@@ -1,0 +1,82 @@
+#!/usr/bin/env python
+"""Does the rig decoder trust the region reader more when the reader reads avatar renders too? (#29)
+
+.venv/bin/python tools/reader_renders.py out/exp/reader_renders            # actors + renders
+.venv/bin/python tools/reader_renders.py out/exp/reader_actors --renders 0 # the shipped recipe
+.venv/bin/python tools/decoder_variants.py drop0.35-renders --package-reader \
+    out/exp/reader_renders/reader.pt --out out/dv_reader_renders
+
+The rig decoder learns its map from features to controls on *avatar renders* and is then used on
+human faces. The shipped reader (`35_region_reader`) trained on rendered actors only: on the
+human avatar's own renders it reads 11 of 25 channels (cheekPuff r 0.19, eyeWide 0.32 / 0.38),
+on held-out actors 18. A decoder taught where the reader is unsure learns not to use it, and keeps
+that distrust on actors. Here the reader's batches also hold posed renders of every avatar whose
+expression is known (`make_dataset('avatars', ...)`, both spaces), made at another seed than the
+decoder's own render rows, so the reader is not scored on pictures it was taught.
+
+The package's `train_reader` (`ReaderConfig.cpu`: 16,000 actors, the training clip's real frames at
+0.125 of a batch) on the actors and `--renders` avatar renders per space; the reader is saved in
+the package's format (OUT/reader.pt) and scored on held-out actors and on the decoder's render rows
+of each avatar (`decoder_variants`'s cache, `--dv`). Writes OUT/results.json. Not part of the
+package.
+"""
+
+from __future__ import annotations
+import argparse
+import json
+from pathlib import Path
+import numpy as np
+from freeavatar.avatars import load_avatars
+from freeavatar.datasets import make_dataset
+from freeavatar.region_reader import reader_scores, train_reader
+from freeavatar.run_config import RunConfig, reader_actors
+
+
+def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
+    "(images, expressions) of `n` posed renders per space of the avatars `names`, at `seed`."
+    ims, E = [], []
+    for space in ('full', 'shared'):
+        ds = make_dataset('avatars', 'train', n, size, seed, space=space)
+        keep = np.isin(ds.domain, names)
+        ims.append(ds.images[keep])
+        E.append(ds.expr[keep])
+    return np.concatenate(ims), np.concatenate(E)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('out', type=Path)
+    p.add_argument('--renders', type=int, default=1500, help='avatar renders per space (0: none)')
+    p.add_argument('--render-seed', type=int, default=None, help="default: the data seed + 1")
+    p.add_argument('--dv', type=Path, default=Path('out/dv_shipped'), help="decoder rows' cache")
+    a = p.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    run = RunConfig.from_preset('cpu')
+    d, names = run.data, list(load_avatars())
+    actors = reader_actors(run)
+    images, E = actors.images, actors.expr
+    if a.renders:
+        seed = d.seed + 1 if a.render_seed is None else a.render_seed
+        ri, re = avatar_renders(names, a.renders, d.size, seed)
+        images, E = np.concatenate([images, ri]), np.concatenate([E, re])
+        print(f"{len(actors)} actors + {len(ri)} avatar renders (seed {seed})", flush=True)
+    real = make_dataset('real', 'train', None, d.size, d.seed)
+    reader = train_reader(run.reader, images, E, (real.images, real.expr))
+    held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
+    res = {'renders': a.renders, 'minutes': reader.metrics['minutes']}
+    res['heldout'] = reader_scores(reader, held.images, held.expr)
+    # the decoder's own render rows (the data seed's, which this reader did not train on)
+    for space in ('full', 'shared'):
+        ds = make_dataset('avatars', 'train', d.n_avatars, d.size, d.seed, space=space)
+        for name in names:
+            m = ds.domain == name
+            res[f'renders_{space}_{name}'] = reader_scores(reader, ds.images[m], ds.expr[m])
+    reader.save(a.out / 'reader.pt')
+    (a.out / 'results.json').write_text(json.dumps(res, indent=1))
+    short = {k: v['readable'] for k, v in res.items() if isinstance(v, dict)}
+    print(json.dumps(short), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
