@@ -29,6 +29,9 @@ class ReaderConfig(Config):
     "Data and schedule of the region reader: rendered actors, the real clip's share, the optimiser."
 
     faces: int = 16000  # rendered training actors (the data preset's size, seed and nuisances)
+    # posed renders of every avatar, per expression space, at the data seed + 1 (0: none, as every
+    # reader saved before they were added)
+    renders: int = 0
     real_share: float = 0.125  # share of every batch from the training clip's real frames (0: none)
     steps: int = 2000
     batch: int = 64
@@ -39,18 +42,18 @@ class ReaderConfig(Config):
 
     @classmethod
     def tiny(cls):
-        "Seconds-long test preset: 200 actors, 6 steps of 16."
-        return cls(faces=200, steps=6, batch=16, warmup=2)
+        "Seconds-long test preset: 200 actors, 20 renders a space, 6 steps of 16."
+        return cls(faces=200, renders=20, steps=6, batch=16, warmup=2)
 
     @classmethod
     def cpu(cls):
-        "The 2-core preset: the defaults (16,000 actors, 2000 steps of 64, a few minutes)."
-        return cls()
+        "The 2-core preset: 16,000 actors, 1,500 renders a space, 2000 steps of 64 (minutes)."
+        return cls(renders=1500)
 
     @classmethod
     def paper(cls):
-        "GPU scale: 100,000 actors, 20,000 steps of 256."
-        return cls(faces=100_000, steps=20_000, batch=256)
+        "GPU scale: 100,000 actors, 30,000 renders a space, 20,000 steps of 256."
+        return cls(faces=100_000, renders=30_000, steps=20_000, batch=256)
 
 # %% ../nbs/35_region_reader.ipynb #d3a33a27
 # (top, bottom, left, right) in a 112 px aligned crop
@@ -176,10 +179,10 @@ def standardise_on(reader: RegionReader, images: np.ndarray):
 def train_reader(
     cfg: ReaderConfig, images: np.ndarray, E: np.ndarray, real=None, log=print
 ) -> RegionReader:
-    """Regress the 25 channels `E` of uint8 actor crops `images` from their boxes; `real` = (frames,
-    MediaPipe's channels) supplies `real_share` of each batch. Returns the reader in eval mode, its
-    outputs' mean and spread set on the actors, its losses in `history`."""
-    check_faces('actors', images, E)
+    """Regress the 25 channels `E` of uint8 crops `images` (rendered actors and avatars) from their
+    boxes; `real` = (frames, MediaPipe's channels) supplies `real_share` of each batch. Returns the
+    reader in eval mode, its outputs' mean and spread set on `images`, its losses in `history`."""
+    check_faces('faces', images, E)
     n_real = 0
     if real is not None and cfg.real_share > 0:
         check_faces('real frames', *real)

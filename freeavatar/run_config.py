@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
+import numpy as np
 from .core import InputError, PRESETS, cache_dir
 from .datasets import DataConfig, build_datasets, make_dataset
 from .mae import MAEConfig
@@ -16,7 +17,7 @@ from .neural_renderer import RendererConfig
 from .animator import AnimatorConfig
 
 # %% auto #0
-__all__ = ['RunConfig', 'reader_actors', 'prepare']
+__all__ = ['RunConfig', 'reader_sets', 'reader_faces', 'prepare']
 
 # %% ../nbs/46_run_config.ipynb #4b8f5966
 @dataclass(frozen=True)
@@ -50,10 +51,27 @@ class RunConfig:
         }
 
 # %% ../nbs/46_run_config.ipynb #2d3e4f5a
-def reader_actors(run: RunConfig):
-    "The region reader's training actors: `run.reader.faces` of them, the data preset's nuisances."
-    d = run.data
-    return make_dataset('actors', 'train', run.reader.faces, d.size, d.seed, augment=d.augment)
+def reader_sets(run: RunConfig) -> dict:
+    """The region reader's training faces by data set: `run.reader.faces` actors (the data preset's
+    nuisances) and `run.reader.renders` posed renders of every avatar per expression space, drawn at
+    the data seed + 1 so that none is one of the rig decoder's own renders."""
+    d, rc = run.data, run.reader
+    sets = {
+        'actors/train/reader': make_dataset(
+            'actors', 'train', rc.faces, d.size, d.seed, augment=d.augment
+        )
+    }
+    for space in ('full', 'shared') if rc.renders else ():
+        sets[f'avatars/train/{space}/reader'] = make_dataset(
+            'avatars', 'train', rc.renders, d.size, d.seed + 1, space=space
+        )
+    return sets
+
+# %% ../nbs/46_run_config.ipynb #b7d1e5a3
+def reader_faces(run: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+    "(crops, expressions) of every face in `reader_sets`, in one array each."
+    sets = reader_sets(run).values()
+    return np.concatenate([s.images for s in sets]), np.concatenate([s.expr for s in sets])
 
 # %% ../nbs/46_run_config.ipynb #a61d65cf
 def prepare(run: RunConfig, log=print) -> dict:
@@ -61,7 +79,7 @@ def prepare(run: RunConfig, log=print) -> dict:
     {name: faces}, 'minutes'}."""
     t0 = time.time()
     sets = build_datasets(run.data)
-    sets['actors/train/reader'] = reader_actors(run)
+    sets |= reader_sets(run)
     m = {'data_sets': {k: len(v) for k, v in sets.items()}}
     m['minutes'] = round((time.time() - t0) / 60, 2)
     log(f"data: {sum(m['data_sets'].values())} faces in {len(sets)} sets ({cache_dir()})")

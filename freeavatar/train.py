@@ -25,7 +25,7 @@ from .expression_train import ablations as expr_ablations
 from .triplet_sets import heldout_sets
 from .neural_renderer import NeuralRenderer
 from .animator_train import train_animator
-from .run_config import RunConfig, prepare, reader_actors
+from .run_config import RunConfig, prepare, reader_faces
 from .mae import MAE
 from .region_reader import RegionReader, ReadingEncoder, train_reader, reader_scores
 
@@ -66,15 +66,15 @@ def train_expression_stage(out: Path, run: RunConfig, metrics: dict, resume: boo
 
 # %% ../nbs/45_train.ipynb #d4e5a6b7
 def train_reader_stage(out: Path, run: RunConfig, metrics: dict, resume: bool):
-    """The region reader on the reader's actors and the training clip: `out/reader.pt`; its minutes
-    and held-out channels into `metrics`."""
+    """The region reader on its actors and avatar renders and the training clip: `out/reader.pt`;
+    its minutes and held-out channels into `metrics`."""
     if resume and (out / 'reader.pt').exists() and 'reader_minutes' in metrics:
         print(f"{out / 'reader.pt'}: done, skipped")
         return
     t0, d = time.time(), run.data
-    actors = reader_actors(run)  # built by the data stage, read from the cache
+    images, expr = reader_faces(run)  # built by the data stage, read from the cache
     real = make_dataset('real', 'train', None, d.size, d.seed)
-    reader = train_reader(run.reader, actors.images, actors.expr, (real.images, real.expr))
+    reader = train_reader(run.reader, images, expr, (real.images, real.expr))
     held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
     reader.metrics['heldout'] = reader_scores(reader, held.images, held.expr)
     reader.save(out / 'reader.pt')

@@ -407,3 +407,17 @@ def test_decoder_variants_r_term_is_scale_free_per_avatar():
     mask[k == 1, 1] = 0
     assert dv.r_error(pred, tgt, k, mask).item() == pytest.approx(0.0, abs=1e-4)
     assert dv.VARIANTS['r0.1-renders'] == {'corr': 0.1, 'set': {'feat_dropout': 0.35}}
+
+
+def test_reader_renders_draws_labelled_renders_of_every_avatar():
+    "`avatar_renders`: posed renders of the named avatars in both spaces, each with its expression."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+
+    rr = tool('reader_renders')
+    images, E = rr.avatar_renders(['human', 'toon'], 12, 64, 1)
+    assert images.dtype == np.uint8 and images.shape[1:] == (64, 64, 3)
+    assert len(images) == len(E) and 0 < len(images) <= 24 and np.isfinite(E).all()
+    assert E.shape[1] == 25 and (E.max(1) > 0).mean() > 0.5  # most show some expression
+    none, _ = rr.avatar_renders(['no such avatar'], 12, 64, 1)
+    assert len(none) == 0

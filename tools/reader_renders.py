@@ -2,7 +2,7 @@
 """Does the rig decoder trust the region reader more when the reader reads avatar renders too? (#29)
 
 .venv/bin/python tools/reader_renders.py out/exp/reader_renders            # actors + renders
-.venv/bin/python tools/reader_renders.py out/exp/reader_actors --renders 0 # the shipped recipe
+.venv/bin/python tools/reader_renders.py out/exp/reader_actors --renders 0 # actors only
 .venv/bin/python tools/decoder_variants.py drop0.35-renders --package-reader \
     out/exp/reader_renders/reader.pt --out out/dv_reader_renders
 
@@ -12,7 +12,9 @@ human avatar's own renders it reads 11 of 25 channels (cheekPuff r 0.19, eyeWide
 on held-out actors 18. A decoder taught where the reader is unsure learns not to use it, and keeps
 that distrust on actors. Here the reader's batches also hold posed renders of every avatar whose
 expression is known (`make_dataset('avatars', ...)`, both spaces), made at another seed than the
-decoder's own render rows, so the reader is not scored on pictures it was taught.
+decoder's own render rows, so the reader is not scored on pictures it was taught. The package
+adopted this recipe on 2026-12-07 (`ReaderConfig.renders`, `run_config.reader_sets`); the tool
+keeps the experiment's own arguments (`--renders`, `--render-seed`).
 
 The package's `train_reader` (`ReaderConfig.cpu`: 16,000 actors, the training clip's real frames at
 0.125 of a batch) on the actors and `--renders` avatar renders per space; the reader is saved in
@@ -29,7 +31,7 @@ import numpy as np
 from freeavatar.avatars import load_avatars
 from freeavatar.datasets import make_dataset
 from freeavatar.region_reader import reader_scores, train_reader
-from freeavatar.run_config import RunConfig, reader_actors
+from freeavatar.run_config import RunConfig, reader_sets
 
 
 def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
@@ -53,7 +55,7 @@ def main(argv=None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     run = RunConfig.from_preset('cpu')
     d, names = run.data, list(load_avatars())
-    actors = reader_actors(run)
+    actors = reader_sets(run)['actors/train/reader']
     images, E = actors.images, actors.expr
     if a.renders:
         seed = d.seed + 1 if a.render_seed is None else a.render_seed
