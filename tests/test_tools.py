@@ -421,3 +421,13 @@ def test_reader_renders_draws_labelled_renders_of_every_avatar():
     assert E.shape[1] == 25 and (E.max(1) > 0).mean() > 0.5  # most show some expression
     none, _ = rr.avatar_renders(['no such avatar'], 12, 64, 1)
     assert len(none) == 0
+    # --jaw net: a jaw asked both ways shows no shift; one side more shows the difference
+    i, j = rr.EXPRESSIONS.index('jawLeft'), rr.EXPRESSIONS.index('jawRight')
+    E = np.zeros((2, 25), np.float32)
+    E[0, [i, j]] = 0.5
+    E[1, [i, j]] = 0.2, 0.7
+    net = rr.relabel(E, 'net')
+    assert net[0, [i, j]].tolist() == [0, 0] and np.allclose(net[1, [i, j]], [0, 0.5])
+    assert rr.relabel(E, 'sampled') is E
+    with pytest.raises(SystemExit, match='--jaw must be'):
+        rr.relabel(E, 'neither')

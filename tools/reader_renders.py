@@ -14,7 +14,8 @@ that distrust on actors. Here the reader's batches also hold posed renders of ev
 expression is known (`make_dataset('avatars', ...)`, both spaces), made at another seed than the
 decoder's own render rows, so the reader is not scored on pictures it was taught. The package
 adopted this recipe on 2026-12-07 (`ReaderConfig.renders`, `run_config.reader_sets`); the tool
-keeps the experiment's own arguments (`--renders`, `--render-seed`).
+keeps the experiment's own arguments (`--renders`, `--render-seed`). `--jaw net` trains and scores
+on the jaw labels the face shows (`decoder_variants.net_jaw`); pair it with that tool's `--jaw net`.
 
 The package's `train_reader` (`ReaderConfig.cpu`: 16,000 actors, the training clip's real frames at
 0.125 of a batch) on the actors and `--renders` avatar renders per space; the reader is saved in
@@ -28,6 +29,7 @@ import argparse
 import json
 from pathlib import Path
 import numpy as np
+from freeavatar.arkit import EXPRESSIONS
 from freeavatar.avatars import load_avatars
 from freeavatar.datasets import make_dataset
 from freeavatar.region_reader import reader_scores, train_reader
@@ -45,11 +47,23 @@ def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
     return np.concatenate(ims), np.concatenate(E)
 
 
+def relabel(E: np.ndarray, jaw: str) -> np.ndarray:
+    "`E` as sampled ('sampled') or with the jaw's sides as the face shows them ('net', `net_jaw`)."
+    if jaw == 'sampled':
+        return E
+    if jaw != 'net':
+        raise SystemExit(f"--jaw must be sampled or net, not {jaw!r}")
+    from decoder_variants import net_jaw  # tools/ is on the path of a script run from it
+
+    return net_jaw(E, EXPRESSIONS.index('jawLeft'), EXPRESSIONS.index('jawRight'))
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('out', type=Path)
     p.add_argument('--renders', type=int, default=1500, help='avatar renders per space (0: none)')
     p.add_argument('--render-seed', type=int, default=None, help="default: the data seed + 1")
+    p.add_argument('--jaw', default='sampled', help="jaw labels: sampled or net (see relabel)")
     p.add_argument('--dv', type=Path, default=Path('out/dv_shipped'), help="decoder rows' cache")
     a = p.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -63,16 +77,18 @@ def main(argv=None) -> int:
         images, E = np.concatenate([images, ri]), np.concatenate([E, re])
         print(f"{len(actors)} actors + {len(ri)} avatar renders (seed {seed})", flush=True)
     real = make_dataset('real', 'train', None, d.size, d.seed)
-    reader = train_reader(run.reader, images, E, (real.images, real.expr))
+    E, real_E = relabel(E, a.jaw), relabel(real.expr, a.jaw)
+    reader = train_reader(run.reader, images, E, (real.images, real_E))
     held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
-    res = {'renders': a.renders, 'minutes': reader.metrics['minutes']}
-    res['heldout'] = reader_scores(reader, held.images, held.expr)
+    res = {'renders': a.renders, 'jaw': a.jaw, 'minutes': reader.metrics['minutes']}
+    res['heldout'] = reader_scores(reader, held.images, relabel(held.expr, a.jaw))
     # the decoder's own render rows (the data seed's, which this reader did not train on)
     for space in ('full', 'shared'):
         ds = make_dataset('avatars', 'train', d.n_avatars, d.size, d.seed, space=space)
         for name in names:
             m = ds.domain == name
-            res[f'renders_{space}_{name}'] = reader_scores(reader, ds.images[m], ds.expr[m])
+            got = reader_scores(reader, ds.images[m], relabel(ds.expr[m], a.jaw))
+            res[f'renders_{space}_{name}'] = got
     reader.save(a.out / 'reader.pt')
     (a.out / 'results.json').write_text(json.dumps(res, indent=1))
     short = {k: v['readable'] for k, v in res.items() if isinstance(v, dict)}
