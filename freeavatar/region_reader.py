@@ -26,7 +26,7 @@ __all__ = ['BOXES', 'BOX_SCALE', 'ReaderConfig', 'box_inputs', 'BoxNet', 'Region
 # %% ../nbs/35_region_reader.ipynb #2b2c42e6
 @dataclass
 class ReaderConfig(Config):
-    "Data and schedule of the region reader: rendered actors, the real clip's share, the optimiser."
+    "The region reader's data (actors, avatar renders, the real clip's share) and optimiser."
 
     faces: int = 16000  # rendered training actors (the data preset's size, seed and nuisances)
     # posed renders of every avatar, per expression space, at the data seed + 1 (0: none, as every

@@ -10,6 +10,13 @@ decoder's training rows, cached once, then the `cpu` decoder recipe changed and 
 .venv/bin/python tools/decoder_variants.py base --reader R.pt --out O  # + a region reader's outputs
 .venv/bin/python tools/decoder_variants.py sq3-renders                 # rig loss |d| + 3 d^2
 .venv/bin/python tools/decoder_variants.py drop0.35-renders --jaw net  # jaw labels as faces show
+.venv/bin/python tools/decoder_variants.py r0.1-renders --shipped-reader --out O  # + batch-r term
+.venv/bin/python tools/decoder_variants.py drop0.35-renders --package-reader R.pt --out O
+
+`--shipped-reader` reads faces as the package does (the weights' expression.pt and reader.pt);
+`--package-reader` with another reader in the package's format (`tools/reader_renders.py`). The
+rows are cached per OUT: give each reader its own. Every result records each held-out control's
+gain (the least-squares slope of prediction on truth) beside its r.
 
 Each variant prints one JSON line: the rig error per avatar and the human's channels at r >= 0.5
 on the *validation* faces (`freeavatar probe`'s: 800 new faces of training identities, which
