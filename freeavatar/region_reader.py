@@ -158,11 +158,11 @@ def check_faces(name: str, images: np.ndarray, E: np.ndarray):
         raise InputError(name, f"{bad} rows of channels are not finite (NaN or inf)")
 
 # %% ../nbs/35_region_reader.ipynb #921bb8d4
-def reader_batch(rng, S: int, actors: tuple, real: tuple | None, n_real: int, batch: int) -> tuple:
-    """One training batch (inputs, targets): `batch - n_real` of the `actors` (crops, channels) and
-    `n_real` of the `real` frames, drawn without replacement."""
-    i = rng.choice(len(actors[0]), min(len(actors[0]), batch - n_real), replace=False)
-    x, y = to_input(actors[0][i], S), actors[1][i]
+def reader_batch(rng, S: int, faces: tuple, real: tuple | None, n_real: int, batch: int) -> tuple:
+    """One training batch (inputs, targets): `batch - n_real` of the rendered `faces` (crops,
+    channels) and `n_real` of the `real` frames, drawn without replacement."""
+    i = rng.choice(len(faces[0]), min(len(faces[0]), batch - n_real), replace=False)
+    x, y = to_input(faces[0][i], S), faces[1][i]
     if n_real:
         j = rng.choice(len(real[0]), n_real, replace=False)
         x, y = torch.cat([x, to_input(real[0][j], S)]), torch.cat([y, real[1][j]])
@@ -191,7 +191,7 @@ def train_reader(
     rng = np.random.default_rng(cfg.seed)
     reader, S, t0 = RegionReader(cfg), images.shape[1], time.time()
     opt = torch.optim.AdamW(reader.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    actors = (images, torch.from_numpy(np.asarray(E, np.float32)))
+    faces = (images, torch.from_numpy(np.asarray(E, np.float32)))
     if n_real:
         real = (real[0], torch.from_numpy(np.asarray(real[1], np.float32)))
     losses = []
@@ -199,7 +199,7 @@ def train_reader(
     for step in range(cfg.steps):
         for g in opt.param_groups:
             g['lr'] = lr_at(cfg, step)
-        x, y = reader_batch(rng, S, actors, real, n_real, cfg.batch)
+        x, y = reader_batch(rng, S, faces, real, n_real, cfg.batch)
         loss = F.mse_loss(reader(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
