@@ -431,3 +431,53 @@ def test_reader_renders_draws_labelled_renders_of_every_avatar():
     assert rr.relabel(E, 'sampled') is E
     with pytest.raises(SystemExit, match='--jaw must be'):
         rr.relabel(E, 'neither')
+
+
+def test_triplet_head_starts_as_the_shipped_space_and_learns(tmp_path):
+    "`reader_term` is the shipped head at step 0; training lowers the tuning loss; rows are logged."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    from types import SimpleNamespace
+    from freeavatar.triplets import make_triplets, visual_weights
+    from freeavatar.triplet_sets import TripletSet
+
+    th = tool('triplet_head')
+    torch.manual_seed(0)
+    enc = SimpleNamespace(feat_dim=12, head=nn.Sequential(nn.LayerNorm(12), nn.Linear(12, 16)))
+    head = th.Head('reader_term', enc, n_read=25)
+    f = torch.randn(5, 12 + 25)
+    want = nn.functional.normalize(enc.head(f[:, :12]), dim=-1)
+    assert torch.allclose(head(f), want)  # the reader's term starts at zero
+    rng = np.random.default_rng(0)
+    E = rng.uniform(0, 1, (150, 25)).astype(np.float32)
+    # features that carry the expression: a head can learn the labels' distances from them
+    feats = np.concatenate([rng.normal(size=(150, 12)), E], 1).astype(np.float32)
+    sets = {
+        s: TripletSet(
+            None, E, None, np.arange(150), make_triplets(E * visual_weights(), 80, rng, s)
+        )
+        for s in th.SOURCES
+    }
+    hist = th.train_head(head, {s: feats for s in th.SOURCES}, sets, 60, 8, 1e-2, 1.0, 0)
+    assert np.mean(hist[-10:]) < np.mean(hist[:10])
+    z = head(torch.from_numpy(feats)).detach().numpy()
+    assert th.scores(z, sets['actors'])['all'] > 0.5  # chance is a third
+    log = tool('log_experiment')
+    res = {
+        'variant': 'blend',
+        **{
+            g: {s: {'all': a, 'one-class': 0.4} for s in th.SOURCES}
+            for g, a in (('val', 0.8), ('heldout', 0.7))
+        },
+    }
+    (tmp_path / 'r.json').write_text(json.dumps([res]))
+    path = tmp_path / 'experiments.csv'
+    log.main(['--triplets', str(tmp_path / 'r.json'), '--log', str(path), '--name', 'blend',
+              '--change', 'reader beside the space'])  # fmt: skip
+    row = log.read_log(path)[0]
+    assert row['triplet_real'] == '0.7' and row['note'].startswith('validation triplets')
+    with pytest.raises(SystemExit, match='no variant named'):
+        log.main(['--triplets', str(tmp_path / 'r.json'), '--log', str(path), '--name', 'x',
+                  '--change', 'c'])  # fmt: skip

@@ -6,6 +6,7 @@
 .venv/bin/python tools/log_experiment.py --probe-val P --probe-heldout P --name NAME --change ...
 .venv/bin/python tools/log_experiment.py --variant out/decoder_variants/results.jsonl --name V ...
 .venv/bin/python tools/log_experiment.py --boxes out/exp/region_res/results.json --result K ...
+.venv/bin/python tools/log_experiment.py --triplets out/exp/triplet_head/results.json --result V ...
 
 A decoder-only variant (`tools/decoder_variants.py`) is logged from its line of results.jsonl: the
 held-out figures in their columns, its validation figures (which chose) at the head of the note.
@@ -133,6 +134,22 @@ def box_figures(res: dict) -> str:
     return '; '.join(said) + (f" ({res['minutes']} min)" if 'minutes' in res else '')
 
 
+def triplet_figures(res: dict) -> tuple[dict, str]:
+    """The log's triplet columns from one `tools/triplet_head.py` row (held-out sets), and a
+    sentence with its validation figures (which choose) for the note."""
+    cols = {
+        'triplet_actors': res['heldout']['actors']['all'],
+        'triplet_cross': res['heldout']['cross-domain']['all'],
+        'triplet_real': res['heldout']['real']['all'],
+    }
+    val = ' / '.join(str(res['val'][s]['all']) for s in ('actors', 'cross-domain', 'real'))
+    one = ' / '.join(
+        str(res['heldout'][s].get('one-class', '')) for s in ('actors', 'cross-domain', 'real')
+    )
+    said = f"validation triplets actors / cross-domain / training clip: {val}"
+    return cols, said + f"; held-out one-class triplets: {one}"
+
+
 def read_log(path: Path = LOG) -> list[dict]:
     "The experiment log's rows (empty when there is no log yet)."
     if not path.exists():
@@ -187,15 +204,19 @@ def main(argv=None):
         '--variant', type=Path, help="a decoder_variants results.jsonl (row NAME's line)"
     )
     p.add_argument('--boxes', type=Path, help='a region_resolution results.json (key --result)')
-    p.add_argument('--result', help='the result in --variant/--boxes to log (default: --name)')
+    p.add_argument('--triplets', type=Path, help='a triplet_head results.json (variant --result)')
+    p.add_argument(
+        '--result', help='the result in --variant/--boxes/--triplets to log (default: --name)'
+    )
     p.add_argument(
         '--update',
         action='store_true',
         help="merge the given figures into the existing row NAME (e.g. a baseline's probes)",
     )
     a = p.parse_args(argv)
-    if not (a.bench or a.probe_val or a.probe_heldout or a.variant or a.boxes or a.update):
-        p.error('give a bench JSON, probe JSONs, a --variant or a --boxes result (or --update)')
+    given = (a.bench, a.probe_val, a.probe_heldout, a.variant, a.boxes, a.triplets, a.update)
+    if not any(given):
+        p.error('give a bench JSON, probe JSONs, a --variant, --boxes or --triplets result')
     if not (a.change or a.update):
         p.error('--change (what the experiment changed) is required for a new row')
     row = {}
@@ -214,6 +235,14 @@ def main(argv=None):
         if a.boxes:
             res = read(a.boxes)[a.result or a.name]
             note = f"{box_figures(res)}; {note}" if note else box_figures(res)
+        if a.triplets:
+            want = a.result or a.name
+            res = [x for x in read(a.triplets) if x['variant'] == want]
+            if not res:
+                raise ValueError(f"no variant named {want!r}")
+            cols, said = triplet_figures(res[-1])
+            row.update(cols)
+            note = f"{said}; {note}" if note else said
         if a.bench:
             row.update(figures(read(a.bench)))
         # with a bench (or a row's own, on --update) the bench's triplet figures are kept: the
@@ -222,7 +251,7 @@ def main(argv=None):
         keep_bench = a.bench or a.update
         row.update({k: v for k, v in probes.items() if not keep_bench or k.startswith('probe_')})
     except (OSError, ValueError, KeyError) as err:
-        which = a.bench or a.variant or a.boxes or a.probe_val or a.probe_heldout
+        which = a.bench or a.variant or a.boxes or a.triplets or a.probe_val or a.probe_heldout
         raise SystemExit(f'log_experiment: {which}: not a readable result ({err!r})') from err
     if a.minutes is not None:
         row['train_minutes'] = a.minutes
