@@ -21,6 +21,7 @@ from .expression import ExpressionEncoder
 from .triplet_sets import evaluate
 from .triplet_sets import heldout_sets
 from .triplet_sets import HELDOUT
+from .region_reader import RegionReader, reading_space
 from .run_config import RunConfig
 from .core import PRESETS
 
@@ -39,6 +40,10 @@ BENCH_KEYS = (
     + [f'expression.triplet_acc.{k}' for k in ('synthetic_heldout', 'cross_domain', 'real_heldout')]
     + [f'expression.triplet_acc_by_type.{k}' for k in ('one', 'two', 'three')]
     + [f'expression.ablations.{k}' for k in ('no_mae', 'no_triplet', 'full', 'semi_supervised')]
+    + [
+        f'expression.reading_space.{k}'
+        for k in ('synthetic_heldout', 'cross_domain', 'real_heldout')
+    ]
     + [f'retarget.rig_mae.{a}' for a in AVATAR_KEYS]
     + [f'retarget.baseline_rig_mae.{a}' for a in AVATAR_KEYS]
     + ['retarget.baseline_face_failures']
@@ -147,15 +152,28 @@ def machine_info() -> dict:
 
 # %% ../nbs/60_measures.ipynb #e86d4fc1
 def expression_section(weights, man: dict, reasons: dict) -> dict:
-    "Held-out triplet accuracy of the shipped encoder, by source and type, and its ablations."
-    b = bench_expression(Path(weights) / 'expression.pt')
+    """Held-out triplet accuracy of the shipped encoder, by source and type, and its ablations; the
+    same of the reading space (`35_region_reader`) where the weights hold a region reader."""
+    reader = Path(weights) / 'reader.pt'
+    b = bench_expression(
+        Path(weights) / 'expression.pt', reader=reader if reader.exists() else None
+    )
     acc = b['triplet']
     act = acc['actors']
+    read = b.get('reading_space')
     out = {
         'triplet_acc': {
             'synthetic_heldout': acc['actors']['all'],
             'cross_domain': acc['cross-domain']['all'],
             'real_heldout': acc['real']['all'],
+        },
+        'reading_space': {
+            k: read[s]['all'] if read else None
+            for s, k in (
+                ('actors', 'synthetic_heldout'),
+                ('cross-domain', 'cross_domain'),
+                ('real', 'real_heldout'),
+            )
         },
         'triplet_acc_by_type': {
             'one': act['one-class'],
@@ -183,6 +201,9 @@ def expression_section(weights, man: dict, reasons: dict) -> dict:
                 "the shipped training run did not run the expression ablations (`freeavatar train "
                 "--ablations`)"
             )
+    if read is None:
+        for k in out['reading_space']:
+            reasons[f'expression.reading_space.{k}'] = f"{reader}: no region reader in the weights"
     return out
 
 # %% ../nbs/60_measures.ipynb #995d8e6a
@@ -358,10 +379,11 @@ EXPRESSION_TARGETS = {
 }
 
 # %% ../nbs/60_measures.ipynb #91e1e528
-def bench_expression(path, n: int | None = None, pool: int | None = None) -> dict:
+def bench_expression(path, n: int | None = None, pool: int | None = None, reader=None) -> dict:
     """A trained ExpressionEncoder on held-out triplets: accuracy per source and type, targets,
     stored figures, speed. `n` triplets per source from `pool` held-out faces: by default the sets
-    its training run measured (saved with it)."""
+    its training run measured (saved with it). With a region reader's checkpoint `reader`, the
+    reading space's accuracy on the same triplets too (`reading_space`)."""
     import torch
 
     if (n is not None and n < 1) or (pool is not None and pool < 3):
@@ -374,6 +396,10 @@ def bench_expression(path, n: int | None = None, pool: int | None = None) -> dic
     n, pool = saved['n'] if n is None else n, saved['pool'] if pool is None else pool
     held = heldout_sets(enc.cfg.img_size, n=n, pool=pool)
     acc = evaluate(enc.embed, held)
+    extra = {}
+    if reader is not None:
+        rd = RegionReader.load(reader)
+        extra['reading_space'] = evaluate(lambda im: reading_space(enc, rd, im), held)
     faces = held['actors'].images[:256]
     enc.embed(faces[:8])
     t = time.time()
@@ -396,4 +422,5 @@ def bench_expression(path, n: int | None = None, pool: int | None = None) -> dic
         'stored': m.get('semi', m.get('triplet')),
         'embed_img_per_s': round(per_s, 1),
         'threads': torch.get_num_threads(),
+        **extra,
     }

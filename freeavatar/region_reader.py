@@ -18,10 +18,12 @@ from .core import save_checkpoint, read_checkpoint, load_checkpoint
 from .arkit import EXPRESSIONS
 from .mae import IMAGENET_MEAN, IMAGENET_STD, to_input
 from .expression import ExpressionEncoder, read_faces
+from .triplets import visual_weights
 
 # %% auto #0
-__all__ = ['BOXES', 'BOX_SCALE', 'ReaderConfig', 'box_inputs', 'BoxNet', 'RegionReader', 'lr_at', 'reader_outputs', 'check_faces',
-           'reader_batch', 'standardise_on', 'train_reader', 'reader_scores', 'ReadingEncoder']
+__all__ = ['BOXES', 'BOX_SCALE', 'READING_SCALE', 'ReaderConfig', 'box_inputs', 'BoxNet', 'RegionReader', 'lr_at',
+           'reader_outputs', 'check_faces', 'reader_batch', 'standardise_on', 'train_reader', 'reader_scores',
+           'ReadingEncoder', 'reading_space']
 
 # %% ../nbs/35_region_reader.ipynb #2b2c42e6
 @dataclass
@@ -288,3 +290,17 @@ class ReadingEncoder(nn.Module):
     def embed(self, images) -> np.ndarray:
         "uint8 images (N, S, S, 3) -> the encoder's unit embeddings (N, emb_dim)."
         return self.expression.embed(images)
+
+# %% ../nbs/35_region_reader.ipynb #readsp01
+# the weight of the encoder's embedding beside the reading, chosen on validation triplets
+READING_SCALE = 1.0
+
+
+def reading_space(
+    encoder, reader: RegionReader, images: np.ndarray, scale: float = READING_SCALE
+) -> np.ndarray:
+    """uint8 crops (N, S, S, 3) -> (N, emb_dim + 25): the encoder's unit embedding times `scale`
+    beside the reader's channels times the visual weights the triplet labels are made with."""
+    return np.concatenate(
+        [scale * encoder.embed(images), reader_outputs(reader, images) * visual_weights()], 1
+    ).astype(np.float32)

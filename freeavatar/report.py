@@ -101,6 +101,12 @@ def accuracy_rows(r: dict, e: dict) -> list[tuple]:
     rows += real_rows(r)
     for k, goal in TARGETS['triplet_acc'].items():
         rows.append(at_least(f"triplet accuracy, {k.replace('_', ' ')}", e['triplet_acc'][k], goal))
+    # beyond the paper: the encoder's embedding beside the reader's reading (35_region_reader)
+    read = e.get('reading_space') or {}
+    for k, goal in TARGETS['triplet_acc'].items():
+        if read.get(k) is not None:
+            name = f"… reading space (encoder + region reader), {k.replace('_', ' ')}"
+            rows.append(at_least(name, read[k], goal))
     return rows
 
 # %% ../nbs/63_report.ipynb #3074bf61
