@@ -44,6 +44,22 @@ def test_train_tiny_writes_checkpoints_and_metrics(run, tmp_path):
         'freeavatar', 'bench', '--no-judge', '--no-data', '--expression', str(tmp_path / 'mae.pt')
     )
     assert r.returncode == 2 and 'mae.pt' in r.stderr and 'not an expression-encoder' in r.stderr
+    # the reading space (the embedding beside the reader's weighted reading) on the same triplets;
+    # a weights folder without a reader gives nulls, each with its reason
+    from freeavatar.measures import bench_expression, expression_section
+
+    read = bench_expression(tmp_path / 'expression.pt', reader=tmp_path / 'reader.pt')
+    assert set(read['reading_space']) == {'actors', 'cross-domain', 'real'}
+    assert all(0 <= v['all'] <= 1 for v in read['reading_space'].values())
+    alone = tmp_path / 'no_reader'
+    alone.mkdir()
+    (alone / 'expression.pt').write_bytes((tmp_path / 'expression.pt').read_bytes())
+    reasons = {}
+    sec = expression_section(alone, {}, reasons)
+    assert set(sec['reading_space'].values()) == {None}
+    assert all(
+        'no region reader' in reasons[f'expression.reading_space.{k}'] for k in sec['reading_space']
+    )
 
 
 def test_torchrun_two_ranks_end_identical(run, tmp_path):

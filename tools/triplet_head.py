@@ -5,6 +5,7 @@ only a small embedding head is trained on them with the tuning losses (`33_expre
 
 .venv/bin/python tools/triplet_head.py out/exp/triplet_head              # every variant, ~5 min
 .venv/bin/python tools/triplet_head.py out/exp/triplet_head --variants head reader_term
+.venv/bin/python tools/triplet_head.py out/exp/th_r3 --encoder out/exp/r3/expression.pt --variants
 
 Rows of OUT/results.json, each with its triplet accuracy (all, and per type) on the validation sets
 (new faces of training identities at the probe's seed offset; the training clip's frames in new
@@ -22,6 +23,9 @@ triplets), which choose, and on the bench's held-out sets, which only report:
   cross-domain sets (of 0.25, 0.5, 1, 2, 4).
 - `reader_term`: the shipped head plus a zero-initialised linear term on the reader's standardised
   channels (so it starts as the shipped space), both trained.
+
+`--encoder` scores another tuned encoder in the place of the shipped one (with no `--variants`, only
+the untrained rows: its validation triplets, to choose between encoder experiments).
 
 Not part of the package; the experiment-log rows `triplet-head-*` were made with it.
 """
@@ -138,7 +142,8 @@ def train_head(head, feats, sets, steps, batch, lr, ratio, seed) -> list:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('out', type=Path)
-    p.add_argument('--variants', nargs='+', default=['head', 'mlp', 'reader_term'])
+    p.add_argument('--variants', nargs='*', default=['head', 'mlp', 'reader_term'])
+    p.add_argument('--encoder', type=Path, help='an expression.pt (default: the shipped one)')
     p.add_argument('--steps', type=int, default=1500)
     p.add_argument('--batch', type=int, default=32, help='triplets a step (as the tuning)')
     p.add_argument('--lr', type=float, default=1e-3)
@@ -149,15 +154,13 @@ def main(argv=None) -> int:
     warnings.simplefilter('ignore')
     a.out.mkdir(parents=True, exist_ok=True)
     w = default_weights()
-    enc = ExpressionEncoder.load(w / 'expression.pt')
+    enc = ExpressionEncoder.load(a.encoder or w / 'expression.pt')
     reader = RegionReader.load(w / 'reader.pt')
     S = enc.cfg.img_size
     t0 = time.time()
-    groups = {
-        'train': training_sets(S, ExprConfig.cpu()),
-        'val': val_sets(S),
-        'heldout': heldout_sets(S),
-    }
+    groups = {'val': val_sets(S), 'heldout': heldout_sets(S)}
+    if a.variants:  # the heads train on the training pools
+        groups['train'] = training_sets(S, ExprConfig.cpu())
     feats = {
         g: {s: pool_features(enc, reader, ts) for s, ts in v.items()} for g, v in groups.items()
     }
