@@ -11,7 +11,8 @@ Rows of OUT/results.json, each with its triplet accuracy (all, and per type) on 
 (new faces of training identities at the probe's seed offset; the training clip's frames in new
 triplets), which choose, and on the bench's held-out sets, which only report:
 
-- `shipped`: the shipped embedding as it is (the control: must match the bench).
+- `shipped`: the encoder's embedding as it is (the shipped encoder unless `--encoder` names
+  another; the shipped one's held-out figures must match the bench: the control).
 - `aux_head` / `reader` (no training): the encoder's auxiliary expression head, or the region
   reader's 25 channels, times the visual weights that define the labels: what a reading of the
   expression vector scores when used as the embedding.
@@ -91,6 +92,7 @@ def pool_features(enc, reader, ts) -> np.ndarray:
 
 
 def scores(Z: np.ndarray, ts) -> dict:
+    "Triplet accuracy of embeddings `Z` of a set's pool, overall and per type, rounded."
     return {k: round(v, 4) for k, v in triplet_accuracy(Z, ts.triplets).items()}
 
 
@@ -171,20 +173,14 @@ def main(argv=None) -> int:
     def ev(fn) -> dict:
         return {g: {s: scores(fn(g, s), groups[g][s]) for s in SOURCES} for g in ('val', 'heldout')}
 
-    rows = [
-        dict(variant='shipped', **ev(lambda g, s: enc.embed(groups[g][s].images))),
-        dict(
-            variant='aux_head',
-            **ev(
-                lambda g, s: (
-                    enc.expr_head(torch.from_numpy(feats[g][s][:, :-n_read])).detach().numpy() * W
-                )
-            ),
-        ),
-        dict(variant='reader', **ev(lambda g, s: reader_outputs(reader, groups[g][s].images) * W)),
-    ]
     Zs = {g: {s: enc.embed(groups[g][s].images) for s in SOURCES} for g in groups}
     Rw = {g: {s: reader_outputs(reader, groups[g][s].images) * W for s in SOURCES} for g in groups}
+    aux = lambda g, s: enc.expr_head(torch.from_numpy(feats[g][s][:, :-n_read])).detach().numpy()
+    rows = [
+        dict(variant='shipped', **ev(lambda g, s: Zs[g][s])),
+        dict(variant='aux_head', **ev(lambda g, s: aux(g, s) * W)),
+        dict(variant='reader', **ev(lambda g, s: Rw[g][s])),
+    ]
     best = None
     for k in BLEND:
         r = ev(lambda g, s: np.concatenate([k * Zs[g][s], Rw[g][s]], 1))
