@@ -216,8 +216,9 @@ class ExprConfig(Config):
 # tuned for the convolutional stem (`30_mae`)
 @patch(cls_method=True)
 def cpu(cls: ExprConfig):
-    "The 2-core preset: one learning rate of 2e-3 for backbone and heads."
-    return cls(lr=2e-3, head_lr=1.0)
+    """The 2-core preset: one learning rate of 2e-3 for backbone and heads, and the log-ratio loss
+    at 3 (experiment log `encoder-log-ratio-3`: validation triplets up at three seeds)."""
+    return cls(lr=2e-3, head_lr=1.0, ratio=3.0)
 
 # %% ../nbs/32_expression.ipynb #b13d477d
 @patch(cls_method=True)
