@@ -180,7 +180,7 @@ class ExprConfig(Config):
     "Steps, rates, loss weights and data of triplet tuning and the semi-supervised round."
 
     emb_dim: int = 16
-    # triplet steps (8.4 min on 2 cores at `cpu`: with the MAE's 5.3, 13.6 of the 15)
+    # triplet steps (their minutes on 2 cores: the weights' manifest, `stage_minutes`)
     steps: int = 900
     batch: int = 32  # triplets per step
     lr: float = 1e-3  # backbone

@@ -89,6 +89,13 @@ VARIANTS = {
     'r0.1-renders': dict(corr=0.1, set=dict(feat_dropout=0.35)),
     'r0.3-renders': dict(corr=0.3, set=dict(feat_dropout=0.35)),
     'r1-renders': dict(corr=1.0, set=dict(feat_dropout=0.35)),
+    # the paired term (`w_paired`, until 2026-12-07 an ablation only): training actors and the
+    # training clip's frames, each sent to a random avatar with its semantic controls as the target
+    # (`face_terms`); `pb` rows of them a step (`pbatch`, 8 in the preset)
+    'paired1-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0)),
+    'paired1-pb32-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0, pbatch=32)),
+    'paired1-pb128-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0, pbatch=128)),
+    'paired0.3-pb32-renders': dict(set=dict(feat_dropout=0.35, w_paired=0.3, pbatch=32)),
 }
 
 
@@ -149,6 +156,16 @@ def cached_rows(out: Path, enc: ExpressionEncoder, avatars: list, dc: DataConfig
             held_F=held.F, held_E=held.E, val_F=enc.features(val.images), val_E=val.expr,
             clip_F=enc.features(clips.images), clip_E=clips.expr, clip=clips.domain.astype(str),
         )  # fmt: skip
+    return dict(np.load(path))
+
+
+def cached_actors(out: Path, enc, dc: DataConfig) -> dict:
+    """The training actors the package's paired term reads (`training_faces`' actors), computed
+    once into OUT/actors.npz: {'act_F', 'act_E'}."""
+    path = out / 'actors.npz'
+    if not path.exists():
+        act = face_rows(enc, 'actors', 'train', dc.n_actors, dc)
+        np.savez(path, act_F=act.F, act_E=act.E)
     return dict(np.load(path))
 
 
@@ -334,6 +351,13 @@ def run(
     rig = Rows(d['F'], z(d['F']), d['k'], d['C'], d['E'])
     n_real = len(d['real_F'])
     real = Rows(d['real_F'], z(d['real_F']), np.zeros(n_real, int), z(d['real_F']), d['real_E'])
+    # the face rows: the training clip's real frames, after the training actors where the paired
+    # term is on (the package's `training_faces`; a real-validation fold drops its block from both)
+    faces = real
+    if cfg.w_paired:
+        FF = np.concatenate([d['act_F'], d['real_F']])
+        EE = np.concatenate([d['act_E'], d['real_E']])
+        faces = Rows(FF, z(FF), np.full(len(FF), -1), z(FF), EE)
     spread, widths = torch.from_numpy(d['F'].std(0)), [len(av.controls) for av in avatars]
     quiet = lambda s: None
     decs = []
@@ -344,7 +368,9 @@ def run(
         animator_train.rig_error = mixed_error(sq) if sq else plain
         animator_train.batch_error = with_r_term(corr) if corr else plain_batch
         try:
-            dec, hist = train_decoder(enc, [], avatars, rig, real, c, quiet, decoder=dec, real=real)
+            dec, hist = train_decoder(
+                enc, [], avatars, rig, faces, c, quiet, decoder=dec, real=real
+            )
         finally:
             animator_train.rig_error, animator_train.batch_error = plain, plain_batch
         decs.append(dec.eval())
@@ -354,7 +380,11 @@ def run(
     res |= {'corr': corr} if corr else {}
     res |= {'ensemble': ensemble} if ensemble > 1 else {}
     # the training loss at the end (the mean of the last 100 steps of each term)
-    res |= {f'train_{k}': round(float(np.mean(hist[k][-100:])), 5) for k in ('rig', 'real')}
+    res |= {
+        f'train_{k}': round(float(np.mean(hist[k][-100:])), 5)
+        for k in ('rig', 'real', 'paired')
+        if hist[k]
+    }
     res |= scores(dec, avatars, d['val_F'], d['val_E'], 'val')
     res |= scores(dec, avatars, d['held_F'], d['held_E'], 'heldout')
     res |= real_scores(dec, avatars, d)
@@ -414,6 +444,8 @@ def main(argv=None) -> int:
     d = jaw_labels(
         cached_rows(a.out, enc, avatars, run_cfg.data, run_cfg.renderer.seed), avatars, a.jaw
     )
+    if any('paired' in v for v in a.variants) or any('w_paired' in s for s in a.set):
+        d |= cached_actors(a.out, enc, run_cfg.data)
     for v in a.variants:
         if v not in VARIANTS:
             raise SystemExit(f"unknown variant {v!r}; --list shows them")

@@ -28,6 +28,9 @@ triplets), which choose, and on the bench's held-out sets, which only report:
 `--encoder` scores another tuned encoder in the place of the shipped one (with no `--variants`, only
 the untrained rows: its validation triplets, to choose between encoder experiments).
 
+`--ratio` (the log-ratio weight of the heads' losses) defaults to the `cpu` recipe's, 3 since
+2026-12-07; the `triplet-head-*` rows were made before, at 1: reproduce them with `--ratio 1`.
+
 Not part of the package; the experiment-log rows `triplet-head-*` were made with it.
 """
 
@@ -149,7 +152,9 @@ def main(argv=None) -> int:
     p.add_argument('--steps', type=int, default=1500)
     p.add_argument('--batch', type=int, default=32, help='triplets a step (as the tuning)')
     p.add_argument('--lr', type=float, default=1e-3)
-    p.add_argument('--ratio', type=float, default=ExprConfig.cpu().ratio)
+    p.add_argument(
+        '--ratio', type=float, default=ExprConfig.cpu().ratio, help="default: the cpu recipe's"
+    )
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args(argv)
     torch.set_num_threads(2)

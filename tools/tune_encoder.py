@@ -8,8 +8,12 @@ saved for `freeavatar probe` (no animator, so minutes not half an hour).
 .venv/bin/python tools/log_experiment.py --probe-val P.json --probe-heldout H.json --name ...
 
 Writes OUT/expression.pt (with its loss history) and OUT/metrics.json (held-out triplets after
-each round, minutes). Not part of the package; the rows `actors-4k-*`, `actors-12k-*` and
-`one-channel-alone-*` of the experiment log were made with it.
+each round, minutes). Not part of the package; the rows `actors-4k-*`, `actors-12k-*`,
+`one-channel-alone-*` and `encoder-*` of the experiment log were made with it.
+
+The recipe is the package's `ExprConfig.cpu()` as it is now: since 2026-12-07 its log-ratio weight
+is 3, so the rows made before that date (every one but `encoder-log-ratio-3*`, whose `--set` gave
+the 3 that the recipe now has) are reproduced with `--set ratio=1.0`.
 """
 
 from __future__ import annotations
