@@ -11,9 +11,9 @@ from .measures import AVATAR_KEYS, TARGETS
 
 # %% auto #0
 __all__ = ['START', 'END', 'PARTS', 'TIMES_START', 'TIMES_END', 'rig_row', 'worst', 'at_least', 'at_most', 'real_rows',
-           'accuracy_rows', 'speed_rows', 'results_table', 'replace_block', 'update_readme', 'course_times_table',
-           'plot_triplets', 'plot_rig_error', 'plot_real_r', 'plot_speed', 'plot_curves', 'report_figures',
-           'report_markdown', 'report']
+           'accuracy_rows', 'tracking_shown', 'speed_rows', 'results_table', 'replace_block', 'update_readme',
+           'course_times_table', 'plot_triplets', 'plot_rig_error', 'plot_real_r', 'plot_speed', 'plot_curves',
+           'report_figures', 'report_markdown', 'report']
 
 # %% ../nbs/63_report.ipynb #f3a8db9e
 def _f(v, nd=3):
@@ -110,6 +110,21 @@ def accuracy_rows(r: dict, e: dict) -> list[tuple]:
     return rows
 
 # %% ../nbs/63_report.ipynb #3074bf61
+def tracking_shown(s: dict) -> str | None:
+    """The worst tracking r with what it was measured on: the channel, its clip, how far MediaPipe's
+    every-frame reading moves there and how far the two trackings differ on average (a channel that
+    barely moves gets a low r from noise alone). None without the detail (older results)."""
+    r, detail = s.get('detect_every_r') or {}, s.get('detect_every_detail') or {}
+    if worst(r) is None or not detail:
+        return None
+    k = min(r, key=r.get)
+    d = detail[k]
+    return (
+        f"{_f(r[k])} ({k} on {d['clip']}: range {_f(d['range'])}, "
+        f"mean |Δ| {_f(d['mean_abs_diff'], 4)})"
+    )
+
+
 def speed_rows(res: dict) -> list[tuple]:
     "Rows of time: jitter and lag, frames/s, tracking between detections, live latency."
     t, s = res['temporal'], res['speed']
@@ -138,6 +153,7 @@ def speed_rows(res: dict) -> list[tuple]:
             "tracking between detections: r vs every frame, worst key channel",
             worst(s.get('detect_every_r')),
             TARGETS['detect_every_r'],
+            shown=tracking_shown(s),
         ),
         at_most(
             "live: capture → packet, median (p95) ms",
