@@ -38,6 +38,11 @@ whole clip so predicted (the same person, but frames the decoder never trained o
 random split, because neighbouring frames are near copies; the rig and validation figures are then
 the K decoders' mean. K times the minutes. Not part of the package; the experiment-log rows
 `decoder-input-dropout-*` were made with it.
+
+The `paired*` variants switch on the package's paired term (`w_paired`: training actors, read once
+into OUT/actors.npz, and the training clip's frames, each with its semantic controls as the target).
+DESIGN.md keeps such (actor, g_k(e)) pairs to the named ablation, since g_k also defines the
+evaluation's truth: they measure an upper reference (rows `decoder-paired-*`), not a recipe.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ that distrust on actors. Here the reader's batches also hold posed renders of ev
 expression is known (`make_dataset('avatars', ...)`, both spaces), made at another seed than the
 decoder's own render rows, so the reader is not scored on pictures it was taught. The package
 adopted this recipe on 2026-12-07 (`ReaderConfig.renders`, `run_config.reader_sets`); the tool
-keeps the experiment's own arguments (`--renders`, `--render-seed`). `--jaw net` trains and scores
+keeps the experiment's own arguments (`--renders`, `--render-seed`); `--set FIELD=VALUE` changes
+the package's `ReaderConfig` (e.g. `--set faces=48000`). `--jaw net` trains and scores
 on the jaw labels the face shows (`decoder_variants.net_jaw`); pair it with that tool's `--jaw net`.
 
 The package's `train_reader` (`ReaderConfig.cpu`: 16,000 actors, the training clip's real frames at
@@ -26,6 +27,7 @@ package.
 
 from __future__ import annotations
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 import numpy as np
@@ -34,6 +36,7 @@ from freeavatar.avatars import load_avatars
 from freeavatar.datasets import make_dataset
 from freeavatar.region_reader import reader_scores, train_reader
 from freeavatar.run_config import RunConfig, reader_sets
+from seed_spread import overrides  # tools/ is on the path of a script run from it
 
 
 def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
@@ -65,9 +68,13 @@ def main(argv=None) -> int:
     p.add_argument('--render-seed', type=int, default=None, help="default: the data seed + 1")
     p.add_argument('--jaw', default='sampled', help="jaw labels: sampled or net (see relabel)")
     p.add_argument('--dv', type=Path, default=Path('out/dv_shipped'), help="decoder rows' cache")
+    p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='ReaderConfig')
     a = p.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     run = RunConfig.from_preset('cpu')
+    run = dataclasses.replace(
+        run, reader=dataclasses.replace(run.reader, **overrides(run.reader, a.set))
+    )
     d, names = run.data, list(load_avatars())
     actors = reader_sets(run)['actors/train/reader']
     images, E = actors.images, actors.expr
@@ -80,7 +87,7 @@ def main(argv=None) -> int:
     E, real_E = relabel(E, a.jaw), relabel(real.expr, a.jaw)
     reader = train_reader(run.reader, images, E, (real.images, real_E))
     held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
-    res = {'renders': a.renders, 'jaw': a.jaw, 'minutes': reader.metrics['minutes']}
+    res = {'renders': a.renders, 'jaw': a.jaw, 'set': a.set, 'minutes': reader.metrics['minutes']}
     res['heldout'] = reader_scores(reader, held.images, relabel(held.expr, a.jaw))
     # the decoder's own render rows (the data seed's, which this reader did not train on)
     for space in ('full', 'shared'):
