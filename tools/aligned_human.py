@@ -1,0 +1,133 @@
+#!/usr/bin/env python
+"""Does the rig decoder read more of a face when the human avatar's renders are framed as faces
+are? (#29)
+
+.venv/bin/python tools/aligned_human.py out/dv_paired --seeds 0 1 2   # after decoder_variants
+
+Every face the decoder is used on is an *aligned crop*: a real frame or a rendered actor is warped
+so that its rigid landmarks land on `crop_template` (`11_faces`, `22_actors`), and the region
+reader's boxes are fixed places in that crop. The avatars' renders, from which the decoder learns
+its map to each rig, are framed by each avatar's own camera instead; the human's fills more of the
+crop than an aligned face does (its mouth box cuts the chin, where a sideways jaw shows). The human
+avatar has the canonical mesh's landmarks, so its renders can be aligned exactly as an actor is.
+
+The tool draws a new set of the human's rig rows (the package's counts and samplers: 3,000 frontal
+reference renders, and the posed renders of the `avatars` data sets in both spaces), renders each
+twice, as the package does (`plain`) and aligned as an actor crop is (`aligned`), reads both with
+the shipped encoder and region reader, puts each in place of the human's rows of
+`decoder_variants`' cache (OUT/rows.npz, made with `--shipped-reader`; the toon's and the
+creature's rows unchanged) and trains the `cpu` decoder recipe on each (`drop0.35-renders`),
+scored as `decoder_variants` scores. `plain` is the control: the same draws, the package's framing.
+Results are appended to OUT/results.jsonl as `aligned-human-<arm>-seed<k>`. Not part of the package.
+"""
+
+from __future__ import annotations
+import argparse
+import sys
+from pathlib import Path
+import cv2
+import numpy as np
+import torch
+from freeavatar.assets import default_weights
+from freeavatar.avatars import load_avatars
+from freeavatar.expression import ExpressionEncoder
+from freeavatar.expressions import sample_expressions, sample_shared
+from freeavatar.faces import RIGID, crop_template, similarity_transform
+from freeavatar.neural_renderer_train import random_controls
+from freeavatar.region_reader import ReadingEncoder, RegionReader
+from freeavatar.run_config import RunConfig
+
+sys.path.insert(0, str(Path(__file__).parent))
+import decoder_variants as dv  # noqa: E402
+
+
+def aligned_render(av, c, size: int, pose, background) -> np.ndarray:
+    """The human avatar `av` with controls `c`, rendered at 1.5x and warped so that its rigid
+    landmarks land where an aligned face's do (as `render_actor` aligns an actor)."""
+    R = int(size * 1.5)
+    img = av.render(c, size=R, pose=tuple(pose), background=background)
+    verts = av.base + (np.asarray(c, np.float32) @ av._dmat).reshape(-1, 3)
+    xy, _ = av.camera.project(verts, R, tuple(pose))
+    M = similarity_transform(xy[RIGID], crop_template(size)[RIGID])
+    return cv2.warpAffine(
+        img, M, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def human_draws(av, n_refs: int, n_posed: int, seed: int) -> list[tuple]:
+    """(controls, expression or None, pose, background) of the human's rig rows: `n_refs` frontal
+    renders (the reference renders' sampler) and `n_posed` posed ones a space (the data sets')."""
+    rng = np.random.default_rng(seed + 4242)
+    C = random_controls(n_refs, len(av.controls), rng, av.semantic(sample_expressions(n_refs, rng)))
+    draws = [(c, None, (0.0, 0.0, 0.0), None) for c in C]
+    for E in (sample_expressions(n_posed, rng), sample_shared(n_posed, rng)):
+        for e in E:
+            pose = (rng.uniform(-15, 15, 3) * [1, 0.6, 0.5]).astype(np.float32)
+            draws.append((av.semantic(e), e, pose, tuple(rng.uniform(0.1, 0.9, 3))))
+    return draws
+
+
+def human_rows(enc, av, draws: list, size: int, aligned: bool) -> dict:
+    "Features, controls and expressions of the draws rendered plain or aligned."
+    render = (
+        aligned_render
+        if aligned
+        else (
+            lambda av, c, size, pose, bg: av.render(c, size=size, pose=tuple(pose), background=bg)
+        )
+    )
+    ims = np.stack([render(av, c, size, p, bg) for c, _, p, bg in draws])
+    E = np.stack([np.full(25, np.nan, np.float32) if e is None else e for _, e, _, _ in draws])
+    C = np.stack([c for c, *_ in draws]).astype(np.float32)
+    return {'F': enc.features(ims), 'C': C, 'E': E.astype(np.float32), 'images': ims}
+
+
+def with_human(d: dict, a: int, rows: dict) -> dict:
+    "The cached rows `d` with avatar `a`'s rig rows replaced by `rows`."
+    keep = d['k'] != a
+    width = d['C'].shape[1]
+    C = np.pad(rows['C'], ((0, 0), (0, width - rows['C'].shape[1])))
+    return d | {
+        'F': np.concatenate([d['F'][keep], rows['F']]),
+        'k': np.concatenate([d['k'][keep], np.full(len(C), a)]),
+        'C': np.concatenate([d['C'][keep], C]),
+        'E': np.concatenate([d['E'][keep], rows['E']]),
+    }
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('out', type=Path, help="a decoder_variants --shipped-reader OUT (its rows.npz)")
+    p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--arms', nargs='+', default=['plain', 'aligned'])
+    a = p.parse_args(argv)
+    torch.set_num_threads(2)
+    w = default_weights()
+    enc = ReadingEncoder(
+        ExpressionEncoder.load(w / 'expression.pt'), RegionReader.load(w / 'reader.pt')
+    )
+    avatars = list(load_avatars().values())
+    names = [av.name for av in avatars]
+    h = names.index('human')
+    run = RunConfig.from_preset('cpu')
+    d = dict(np.load(a.out / 'rows.npz'))
+    n_posed = run.data.n_avatars // len(avatars)
+    draws = human_draws(avatars[h], run.animator.n_refs, n_posed, run.data.seed)
+    for arm in a.arms:
+        rows = human_rows(enc, avatars[h], draws, run.data.size, arm == 'aligned')
+        np.save(a.out / f'human_{arm}_sample.npy', rows['images'][3000::97][:12])
+        d2 = with_human(d, h, rows)
+        for seed in a.seeds:
+            res = dv.run(
+                f'aligned-human-{arm}-seed{seed}',
+                d2,
+                enc,
+                avatars,
+                set=dict(feat_dropout=0.35, seed=seed),
+            )
+            dv.report(res, a.out)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
