@@ -12,8 +12,8 @@ each round, minutes). Not part of the package; the rows `actors-4k-*`, `actors-1
 `one-channel-alone-*` and `encoder-*` of the experiment log were made with it.
 
 The recipe is the package's `ExprConfig.cpu()` as it is now: since 2026-12-07 its log-ratio weight
-is 3, so the rows made before that date (every one but `encoder-log-ratio-3*`, whose `--set` gave
-the 3 that the recipe now has) are reproduced with `--set ratio=1.0`.
+is 3, so the rows made before that date (all but `encoder-log-ratio-*`, which set the weight
+themselves) are reproduced with `--set ratio=1.0`.
 """
 
 from __future__ import annotations
