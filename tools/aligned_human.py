@@ -18,7 +18,12 @@ the shipped encoder and region reader, puts each in place of the human's rows of
 `decoder_variants`' cache (OUT/rows.npz, made with `--shipped-reader`; the toon's and the
 creature's rows unchanged) and trains the `cpu` decoder recipe on each (`drop0.35-renders`),
 scored as `decoder_variants` scores. `plain` is the control: the same draws, the package's framing.
-Results are appended to OUT/results.jsonl as `aligned-human-<arm>-seed<k>`. Not part of the package.
+Results are appended to OUT/results.jsonl as `aligned-human-<arm><tag>-seed<k>`.
+
+`--reader R` reads with another region reader (OUT must then be `decoder_variants`' cache made with
+`--package-reader R`), e.g. one trained on aligned human renders (`tools/reader_renders.py
+--aligned-human`), so that reader and decoder both see the human framed as a face. Not part of the
+package.
 """
 
 from __future__ import annotations
@@ -58,13 +63,25 @@ def human_draws(av, n_refs: int, n_posed: int, seed: int) -> list[tuple]:
     """(controls, expression or None, pose, background) of the human's rig rows: `n_refs` frontal
     renders (the reference renders' sampler) and `n_posed` posed ones a space (the data sets')."""
     rng = np.random.default_rng(seed + 4242)
-    C = random_controls(n_refs, len(av.controls), rng, av.semantic(sample_expressions(n_refs, rng)))
-    draws = [(c, None, (0.0, 0.0, 0.0), None) for c in C]
+    draws = []
+    if n_refs:
+        E = av.semantic(sample_expressions(n_refs, rng))
+        draws = [
+            (c, None, (0.0, 0.0, 0.0), None) for c in random_controls(n_refs, len(E[0]), rng, E)
+        ]
     for E in (sample_expressions(n_posed, rng), sample_shared(n_posed, rng)):
         for e in E:
             pose = (rng.uniform(-15, 15, 3) * [1, 0.6, 0.5]).astype(np.float32)
             draws.append((av.semantic(e), e, pose, tuple(rng.uniform(0.1, 0.9, 3))))
     return draws
+
+
+def aligned_set(av, n: int, size: int, seed: int) -> tuple:
+    """(images, expressions) of `n` posed renders a space (both spaces) of the human avatar `av`,
+    aligned as a face crop is: the reader's avatar renders with the human's framing changed."""
+    draws = human_draws(av, 0, n, seed)
+    ims = np.stack([aligned_render(av, c, size, p, bg) for c, _, p, bg in draws])
+    return ims, np.stack([e for _, e, _, _ in draws]).astype(np.float32)
 
 
 def human_rows(enc, av, draws: list, size: int, aligned: bool) -> dict:
@@ -100,11 +117,15 @@ def main(argv=None) -> int:
     p.add_argument('out', type=Path, help="a decoder_variants --shipped-reader OUT (its rows.npz)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
     p.add_argument('--arms', nargs='+', default=['plain', 'aligned'])
+    p.add_argument(
+        '--reader', type=Path, help="a reader.pt (default: the shipped one); OUT's rows must be its"
+    )
+    p.add_argument('--tag', default='', help='appended to each result name')
     a = p.parse_args(argv)
     torch.set_num_threads(2)
     w = default_weights()
     enc = ReadingEncoder(
-        ExpressionEncoder.load(w / 'expression.pt'), RegionReader.load(w / 'reader.pt')
+        ExpressionEncoder.load(w / 'expression.pt'), RegionReader.load(a.reader or w / 'reader.pt')
     )
     avatars = list(load_avatars().values())
     names = [av.name for av in avatars]
@@ -119,7 +140,7 @@ def main(argv=None) -> int:
         d2 = with_human(d, h, rows)
         for seed in a.seeds:
             res = dv.run(
-                f'aligned-human-{arm}-seed{seed}',
+                f'aligned-human-{arm}{a.tag}-seed{seed}',
                 d2,
                 enc,
                 avatars,

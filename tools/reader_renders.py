@@ -15,8 +15,10 @@ expression is known (`make_dataset('avatars', ...)`, both spaces), made at anoth
 decoder's own render rows, so the reader is not scored on pictures it was taught. The package
 adopted this recipe on 2026-12-07 (`ReaderConfig.renders`, `run_config.reader_sets`); the tool
 keeps the experiment's own arguments (`--renders`, `--render-seed`); `--set FIELD=VALUE` changes
-the package's `ReaderConfig` (e.g. `--set faces=48000`). `--jaw net` trains and scores
-on the jaw labels the face shows (`decoder_variants.net_jaw`); pair it with that tool's `--jaw net`.
+the package's `ReaderConfig` (e.g. `--set faces=48000`); `--aligned-human` trains on the human's
+renders aligned as a face crop is (`tools/aligned_human.py`) in place of the avatar's own framing.
+`--jaw net` trains and scores on the jaw labels the face shows (`decoder_variants.net_jaw`); pair
+it with that tool's `--jaw net`.
 
 The package's `train_reader` (`ReaderConfig.cpu`: 16,000 actors, the training clip's real frames at
 0.125 of a batch) on the actors and `--renders` avatar renders per space; the reader is saved in
@@ -36,7 +38,8 @@ from freeavatar.avatars import load_avatars
 from freeavatar.datasets import make_dataset
 from freeavatar.region_reader import reader_scores, train_reader
 from freeavatar.run_config import RunConfig, reader_sets
-from seed_spread import overrides  # tools/ is on the path of a script run from it
+from aligned_human import aligned_set  # tools/ is on the path of a script run from it
+from seed_spread import overrides
 
 
 def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
@@ -48,6 +51,15 @@ def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
         ims.append(ds.images[keep])
         E.append(ds.expr[keep])
     return np.concatenate(ims), np.concatenate(E)
+
+
+def human_rows(n: int, size: int, seed: int, names: list) -> np.ndarray:
+    "Indices of the human's renders in `avatar_renders(names, n, size, seed)`."
+    doms = []
+    for space in ('full', 'shared'):
+        ds = make_dataset('avatars', 'train', n, size, seed, space=space)
+        doms.append(ds.domain[np.isin(ds.domain, names)])
+    return np.where(np.concatenate(doms) == 'human')[0]
 
 
 def relabel(E: np.ndarray, jaw: str) -> np.ndarray:
@@ -68,6 +80,11 @@ def main(argv=None) -> int:
     p.add_argument('--render-seed', type=int, default=None, help="default: the data seed + 1")
     p.add_argument('--jaw', default='sampled', help="jaw labels: sampled or net (see relabel)")
     p.add_argument('--dv', type=Path, default=Path('out/dv_shipped'), help="decoder rows' cache")
+    p.add_argument(
+        '--aligned-human',
+        action='store_true',
+        help="the human's renders aligned as a face crop is (tools/aligned_human.py)",
+    )
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='ReaderConfig')
     a = p.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -81,13 +98,18 @@ def main(argv=None) -> int:
     if a.renders:
         seed = d.seed + 1 if a.render_seed is None else a.render_seed
         ri, re = avatar_renders(names, a.renders, d.size, seed)
+        if a.aligned_human:  # the same count of human renders, framed as a face crop
+            keep = ~np.isin(np.arange(len(ri)), human_rows(a.renders, d.size, seed, names))
+            hi, he = aligned_set(load_avatars()['human'], a.renders // len(names), d.size, seed)
+            ri, re = np.concatenate([ri[keep], hi]), np.concatenate([re[keep], he])
         images, E = np.concatenate([images, ri]), np.concatenate([E, re])
         print(f"{len(actors)} actors + {len(ri)} avatar renders (seed {seed})", flush=True)
     real = make_dataset('real', 'train', None, d.size, d.seed)
     E, real_E = relabel(E, a.jaw), relabel(real.expr, a.jaw)
     reader = train_reader(run.reader, images, E, (real.images, real_E))
     held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
-    res = {'renders': a.renders, 'jaw': a.jaw, 'set': a.set, 'minutes': reader.metrics['minutes']}
+    res = {'renders': a.renders, 'jaw': a.jaw, 'set': a.set, 'aligned_human': a.aligned_human}
+    res['minutes'] = reader.metrics['minutes']
     res['heldout'] = reader_scores(reader, held.images, relabel(held.expr, a.jaw))
     # the decoder's own render rows (the data seed's, which this reader did not train on)
     for space in ('full', 'shared'):
@@ -96,6 +118,9 @@ def main(argv=None) -> int:
             m = ds.domain == name
             got = reader_scores(reader, ds.images[m], relabel(ds.expr[m], a.jaw))
             res[f'renders_{space}_{name}'] = got
+    # the human aligned as a face crop, at a seed no reader trained on
+    ai, ae = aligned_set(load_avatars()['human'], d.n_avatars // len(names), d.size, d.seed + 2)
+    res['renders_aligned_human'] = reader_scores(reader, ai, relabel(ae, a.jaw))
     reader.save(a.out / 'reader.pt')
     (a.out / 'results.json').write_text(json.dumps(res, indent=1))
     short = {k: v['readable'] for k, v in res.items() if isinstance(v, dict)}
