@@ -112,8 +112,8 @@ def accuracy_rows(r: dict, e: dict) -> list[tuple]:
 # %% ../nbs/63_report.ipynb #3074bf61
 def tracking_shown(s: dict) -> str | None:
     """The worst tracking r with what it was measured on: the channel, its clip, how far MediaPipe's
-    every-frame reading moves there and how far the two trackings differ on average (a channel that
-    barely moves gets a low r from noise alone). None without the detail (older results)."""
+    every-frame reading moves there and the mean absolute difference of the two trackings (a channel
+    that barely moves gets a low r from noise alone). None without the detail (older results)."""
     r, detail = s.get('detect_every_r') or {}, s.get('detect_every_detail') or {}
     if worst(r) is None or not detail:
         return None
@@ -121,7 +121,7 @@ def tracking_shown(s: dict) -> str | None:
     d = detail[k]
     return (
         f"{_f(r[k])} ({k} on {d['clip']}: range {_f(d['range'])}, "
-        f"mean |Δ| {_f(d['mean_abs_diff'], 4)})"
+        f"mean difference {_f(d['mean_abs_diff'], 4)})"
     )
 
 
