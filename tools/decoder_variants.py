@@ -94,9 +94,9 @@ VARIANTS = {
     'r0.1-renders': dict(corr=0.1, set=dict(feat_dropout=0.35)),
     'r0.3-renders': dict(corr=0.3, set=dict(feat_dropout=0.35)),
     'r1-renders': dict(corr=1.0, set=dict(feat_dropout=0.35)),
-    # the paired term (`w_paired`, until 2026-12-07 an ablation only): training actors and the
-    # training clip's frames, each sent to a random avatar with its semantic controls as the target
-    # (`face_terms`); `pb` rows of them a step (`pbatch`, 8 in the preset)
+    # the paired term (`w_paired`, the package's named ablation; here an upper reference): training
+    # actors and the training clip's frames, each sent to a random avatar with its semantic controls
+    # as the target (`face_terms`); `pb` rows of them a step (`pbatch`, 8 in the preset)
     'paired1-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0)),
     'paired1-pb32-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0, pbatch=32)),
     'paired1-pb128-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0, pbatch=128)),
