@@ -53,15 +53,6 @@ def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
     return np.concatenate(ims), np.concatenate(E)
 
 
-def human_rows(n: int, size: int, seed: int, names: list) -> np.ndarray:
-    "Indices of the human's renders in `avatar_renders(names, n, size, seed)`."
-    doms = []
-    for space in ('full', 'shared'):
-        ds = make_dataset('avatars', 'train', n, size, seed, space=space)
-        doms.append(ds.domain[np.isin(ds.domain, names)])
-    return np.where(np.concatenate(doms) == 'human')[0]
-
-
 def relabel(E: np.ndarray, jaw: str) -> np.ndarray:
     "`E` as sampled ('sampled') or with the jaw's sides as the face shows them ('net', `net_jaw`)."
     if jaw == 'sampled':
@@ -97,11 +88,12 @@ def main(argv=None) -> int:
     images, E = actors.images, actors.expr
     if a.renders:
         seed = d.seed + 1 if a.render_seed is None else a.render_seed
-        ri, re = avatar_renders(names, a.renders, d.size, seed)
-        if a.aligned_human:  # the same count of human renders, framed as a face crop
-            keep = ~np.isin(np.arange(len(ri)), human_rows(a.renders, d.size, seed, names))
+        # --aligned-human: the other avatars' renders, then as many human ones framed as a face
+        posed = [n for n in names if n != 'human'] if a.aligned_human else names
+        ri, re = avatar_renders(posed, a.renders, d.size, seed)
+        if a.aligned_human:
             hi, he = aligned_set(load_avatars()['human'], a.renders // len(names), d.size, seed)
-            ri, re = np.concatenate([ri[keep], hi]), np.concatenate([re[keep], he])
+            ri, re = np.concatenate([ri, hi]), np.concatenate([re, he])
         images, E = np.concatenate([images, ri]), np.concatenate([E, re])
         print(f"{len(actors)} actors + {len(ri)} avatar renders (seed {seed})", flush=True)
     real = make_dataset('real', 'train', None, d.size, d.seed)
