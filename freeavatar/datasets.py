@@ -70,7 +70,7 @@ def real_frames(split: str, size: int = 112, step: int = 1, tracker=None) -> dic
     return res
 
 # %% ../nbs/23_datasets.ipynb #56485e24
-DATASET_VERSION = 3
+DATASET_VERSION = 4  # 4: the human framed and aligned as a face crop (2026-12-07)
 
 
 @dataclass
@@ -140,7 +140,9 @@ def _avatar_render(av, e, size, rng) -> tuple[np.ndarray, np.ndarray]:
     # float32, as the data set stores it, before it is rendered
     pose = (rng.uniform(-15, 15, 3) * [1, 0.6, 0.5]).astype(np.float32)
     bg = tuple(rng.uniform(0.1, 0.9, 3))
-    return av.render(av.semantic(e), size=size, pose=tuple(pose), background=bg), pose
+    # a face-topology avatar (the human) is rendered as an aligned crop is made (`15_human`)
+    render = getattr(av, 'render_crop', av.render)
+    return render(av.semantic(e), size=size, pose=tuple(pose), background=bg), pose
 
 # %% ../nbs/23_datasets.ipynb #7aef865a
 def _build(kind, split, n, size, seed, space, augment) -> dict:

@@ -10,7 +10,9 @@ from .core import InputError, cache_dir, save_numpy
 from .assets import fetch
 from .rasterizer import Mesh, Camera
 from .assets import load_canonical_mesh
-from .faces import FaceTracker, read_frame
+from .faces import FaceTracker, read_frame, RIGID, crop_template, similarity_transform
+import cv2
+import copy
 from .rigs import Avatar, Control
 from .blendshapes import FUNNEL_JAW
 from .blendshapes import JAW_SHIFT
@@ -29,7 +31,8 @@ from .rigs import HUMAN_REGIONS
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SKIN_SOURCE', 'HUMAN_CONTROL_REGIONS', 'JUDGED', 'unwrap_skin', 'human_skin', 'HumanAvatar', 'judge_table']
+__all__ = ['SKIN_SOURCE', 'HUMAN_CONTROL_REGIONS', 'JUDGED', 'JUDGE_FRAMING', 'unwrap_skin', 'human_skin', 'face_camera',
+           'HumanAvatar', 'judge_table']
 
 # %% ../nbs/15_human.ipynb #beb8c418
 SKIN_SOURCE = ('single_face.mp4', 0)  # (asset, frame): a neutral real face
@@ -87,6 +90,25 @@ def _human_regions(name):
     key = next(k for k in ('jaw', 'mouth', 'cheek', 'nose', 'eye', 'brow') if name.startswith(k))
     return tuple(r.format(s=side) for r in HUMAN_CONTROL_REGIONS[key])
 
+# %% ../nbs/15_human.ipynb #8dd0d8092fe74a7c96281538738b07e2
+def face_camera(margin: float = 0.12, steps: int = 3) -> Camera:
+    """The camera whose frontal render of the canonical face puts its rigid landmarks where an
+    aligned crop has them (`crop_template`), so that the human is framed as every face the encoder
+    reads is. Fitted by similarity steps (perspective rules out a closed form): each rescales the
+    extent and shifts the pivot by what is left of the fit."""
+    V, _ = load_canonical_mesh()
+    size = 112  # any: the template and the projection both scale with it
+    cam = Camera()
+    for _ in range(steps):
+        xy, _ = cam.project(V, size)
+        M = similarity_transform(xy[RIGID], crop_template(size, margin)[RIGID])
+        s, t = float(M[0, 0]), M[:, 2]
+        k = (size / 2) / cam.extent  # pixels per world unit at the pivot
+        dx, dy = (s * size / 2 + t - size / 2) / (s * k)
+        cx, cy, cz = cam.center
+        cam = Camera(cam.extent / s, cam.distance, (float(cx - dx), float(cy + dy), float(cz)))
+    return cam
+
 # %% ../nbs/15_human.ipynb #e1c6221f
 class HumanAvatar(Avatar):
     """The canonical mesh with a real neutral face's skin, eyeballs, mouth interior and 25 ARKit
@@ -112,7 +134,7 @@ class HumanAvatar(Avatar):
         self.rig = Rig(
             'human', tuple(Control(n, _human_regions(n), 'ARKit ' + n) for n in EXPRESSIONS)
         )
-        self.camera, self.regions = Camera(extent=11.5, center=(0, -0.5, 0)), HUMAN_REGIONS
+        self.camera, self.regions = face_camera(), HUMAN_REGIONS
 
 # %% ../nbs/15_human.ipynb #1928bf60
 @patch
@@ -142,6 +164,24 @@ def meshes(self: HumanAvatar, c):
 def _semantic(self: HumanAvatar, e):
     return e.copy()
 
+# %% ../nbs/15_human.ipynb #72eea5119410473aa328ad9291626812
+@patch
+def render_crop(
+    self: HumanAvatar, controls=None, size: int = 112, pose=(0.0, 0.0, 0.0), background=None
+):
+    """`uint8 (size, size, 3)`: the avatar as an aligned face crop is made (`render_actor`,
+    `align_face`): rendered at 1.5x, then warped so that its rigid landmarks land on
+    `crop_template`, which undoes the roll and the shift a turned head brings, as in every crop the
+    encoder reads."""
+    c = self.rig.check(np.zeros(len(self.rig)) if controls is None else controls)
+    R = int(size * 1.5)
+    img = self.render(c, size=R, pose=pose, background=background)
+    xy, _ = self.camera.project(self.base + (c @ self._dmat).reshape(-1, 3), R, tuple(pose))
+    M = similarity_transform(xy[RIGID], crop_template(size)[RIGID])
+    return cv2.warpAffine(
+        img, M, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    )
+
 # %% ../nbs/15_human.ipynb #7e498eb8
 JUDGED = (
     'jawOpen mouthSmileLeft mouthSmileRight eyeBlinkLeft eyeBlinkRight browInnerUp browDownLeft '
@@ -150,11 +190,24 @@ JUDGED = (
 ).split()
 
 
+# The framing the shapes were tuned and judged at: MediaPipe's smile and frown readings move by
+# about 0.1 when the framing changes by a few per cent (below), so the judge keeps its own.
+JUDGE_FRAMING = Camera(extent=11.5, center=(0, -0.5, 0))
+
+
 def judge_table(
-    avatar: Avatar, names=JUDGED, yaws=(0, -20, 20), size: int = 384, tracker=None
+    avatar: Avatar,
+    names=JUDGED,
+    yaws=(0, -20, 20),
+    size: int = 384,
+    tracker=None,
+    camera: Camera | None = JUDGE_FRAMING,
 ) -> list[dict]:
     """MediaPipe's reading of each control at 1.0 vs neutral: rows {control, yaw, neutral, value,
-    rise, found}."""
+    rise, found}. `camera` frames the renders (None: the avatar's own)."""
+    if camera is not None:
+        avatar = copy.copy(avatar)
+        avatar.camera = camera
     own = tracker is None
     tracker = tracker or FaceTracker(max_faces=1)
     rows = []

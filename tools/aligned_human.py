@@ -24,6 +24,11 @@ Results are appended to OUT/results.jsonl as `aligned-human-<arm><tag>-seed<k>`.
 `--package-reader R`), e.g. one trained on aligned human renders (`tools/reader_renders.py
 --aligned-human`), so that reader and decoder both see the human framed as a face. Not part of the
 package.
+
+Since 2026-12-07 the package frames the human as this tool's `aligned` arm does (`face_camera` and
+`render_crop` in `15_human`, used by the data sets), so with the package as it is now `plain` is
+the human through `face_camera`, unaligned; the experiment-log rows `aligned-human-*` and
+`decoder-reader-aligned-human*` were made before, when `plain` was the package's framing.
 """
 
 from __future__ import annotations

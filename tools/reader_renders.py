@@ -16,7 +16,8 @@ decoder's own render rows, so the reader is not scored on pictures it was taught
 adopted this recipe on 2026-12-07 (`ReaderConfig.renders`, `run_config.reader_sets`); the tool
 keeps the experiment's own arguments (`--renders`, `--render-seed`); `--set FIELD=VALUE` changes
 the package's `ReaderConfig` (e.g. `--set faces=48000`); `--aligned-human` trains on the human's
-renders aligned as a face crop is (`tools/aligned_human.py`) in place of the avatar's own framing.
+renders aligned as a face crop is (`tools/aligned_human.py`) in place of the avatar's own framing
+(the package's own framing since 2026-12-07, `render_crop`).
 `--jaw net` trains and scores on the jaw labels the face shows (`decoder_variants.net_jaw`); pair
 it with that tool's `--jaw net`.
 
