@@ -190,8 +190,8 @@ JUDGED = (
 ).split()
 
 
-# The framing the shapes were tuned and judged at: MediaPipe's smile and frown readings move by
-# about 0.1 when the framing changes by a few per cent (below), so the judge keeps its own.
+# The framing the human's shapes were tuned and judged at: MediaPipe's smile and frown rises move
+# by 0.1 to 0.2 when the framing changes by a few per cent, so the judge keeps its own.
 JUDGE_FRAMING = Camera(extent=11.5, center=(0, -0.5, 0))
 
 
@@ -204,7 +204,8 @@ def judge_table(
     camera: Camera | None = JUDGE_FRAMING,
 ) -> list[dict]:
     """MediaPipe's reading of each control at 1.0 vs neutral: rows {control, yaw, neutral, value,
-    rise, found}. `camera` frames the renders (None: the avatar's own)."""
+    rise, found}. `camera` frames the renders (default: the human's tuning framing; None: the
+    avatar's own camera)."""
     if camera is not None:
         avatar = copy.copy(avatar)
         avatar.camera = camera
