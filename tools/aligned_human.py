@@ -35,14 +35,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-import cv2
 import numpy as np
 import torch
 from freeavatar.assets import default_weights
 from freeavatar.avatars import load_avatars
 from freeavatar.expression import ExpressionEncoder
 from freeavatar.expressions import sample_expressions, sample_shared
-from freeavatar.faces import RIGID, crop_template, similarity_transform
 from freeavatar.neural_renderer_train import random_controls
 from freeavatar.region_reader import ReadingEncoder, RegionReader
 from freeavatar.run_config import RunConfig
@@ -52,16 +50,9 @@ import decoder_variants as dv  # noqa: E402
 
 
 def aligned_render(av, c, size: int, pose, background) -> np.ndarray:
-    """The human avatar `av` with controls `c`, rendered at 1.5x and warped so that its rigid
-    landmarks land where an aligned face's do (as `render_actor` aligns an actor)."""
-    R = int(size * 1.5)
-    img = av.render(c, size=R, pose=tuple(pose), background=background)
-    verts = av.base + (np.asarray(c, np.float32) @ av._dmat).reshape(-1, 3)
-    xy, _ = av.camera.project(verts, R, tuple(pose))
-    M = similarity_transform(xy[RIGID], crop_template(size)[RIGID])
-    return cv2.warpAffine(
-        img, M, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
-    )
+    """The human avatar `av` with controls `c` as an aligned face crop: the package's
+    `HumanAvatar.render_crop` since 2026-12-07 (this tool's own copy of it before)."""
+    return av.render_crop(c, size=size, pose=tuple(pose), background=background)
 
 
 def human_draws(av, n_refs: int, n_posed: int, seed: int) -> list[tuple]:
