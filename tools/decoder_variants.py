@@ -54,7 +54,8 @@ import numpy as np
 import torch
 from freeavatar.assets import default_weights
 from freeavatar.animator import make_decoder
-from freeavatar.animator_data import REAL_CHANNELS, Rows, face_rows, pearson, render_rows
+from freeavatar.animator_data import REAL_CHANNELS, Rows, controls_matrix, face_rows, pearson
+from freeavatar.animator_data import render_rows
 from freeavatar import animator_train
 from freeavatar.animator_train import train_decoder
 from freeavatar.arkit import EXPRESSIONS
@@ -101,6 +102,12 @@ VARIANTS = {
     'paired1-pb32-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0, pbatch=32)),
     'paired1-pb128-renders': dict(set=dict(feat_dropout=0.35, w_paired=1.0, pbatch=128)),
     'paired0.3-pb32-renders': dict(set=dict(feat_dropout=0.35, w_paired=0.3, pbatch=32)),
+    # with a reader (`--shipped-reader`): the render rows' dropout spares the reader's 25 trailing
+    # columns (`tail`), so that a weak channel's one reading is never taken away; and the reader's
+    # columns scaled (`tail_scale`) against the encoder's 392
+    'drop0.35-enc-renders': dict(tail=25, set=dict(feat_dropout=0.35)),
+    'drop0.35-renders-tail3': dict(tail_scale=3.0, set=dict(feat_dropout=0.35)),
+    'drop0.35-enc-renders-tail3': dict(tail=25, tail_scale=3.0, set=dict(feat_dropout=0.35)),
 }
 
 
@@ -164,6 +171,32 @@ def cached_rows(out: Path, enc: ExpressionEncoder, avatars: list, dc: DataConfig
     return dict(np.load(path))
 
 
+def cached_posed(out: Path, enc, avatars: list, dc: DataConfig, n: int) -> dict:
+    """`n` more posed renders a space (every avatar's, the package's `render_rows` sampler at the
+    data seed + 2: neither the decoder's own renders nor the reader's, at + 1), read once into
+    OUT/posed_N.npz and appended to the rig rows: {'F', 'k', 'C', 'E'} (the cross-avatar rows
+    follow from their E)."""
+    path = out / f'posed_{n}.npz'
+    if not path.exists():
+        names = [av.name for av in avatars]
+        ims, ks, Es = [], [], []
+        for space in ('full', 'shared'):
+            ds = make_dataset('avatars', 'train', n, enc.cfg.img_size, dc.seed + 2, space=space)
+            keep = np.isin(ds.domain, names)
+            ims.append(ds.images[keep])
+            ks.append(np.array([names.index(x) for x in ds.domain[keep]]))
+            Es.append(ds.expr[keep])
+        k, E = np.concatenate(ks), np.concatenate(Es)
+        F = enc.features(np.concatenate(ims))
+        np.savez(path, F=F, k=k, C=controls_matrix(avatars, k, E), E=E)
+    return dict(np.load(path))
+
+
+def with_posed(d: dict, extra: dict) -> dict:
+    "The cached rows with `cached_posed`'s rows appended to the rig rows."
+    return d | {key: np.concatenate([d[key], extra[key]]) for key in ('F', 'k', 'C', 'E')}
+
+
 def cached_actors(out: Path, enc, dc: DataConfig) -> dict:
     """The training actors the package's paired term reads (`training_faces`' actors), computed
     once into OUT/actors.npz: {'act_F', 'act_E'}."""
@@ -207,6 +240,32 @@ def with_r_term(w: float):
         return err + w * r_error(pred, controls[j], k, mask[k])
 
     return batch_error
+
+
+def sparing_tail(n: int):
+    """The package's `batch_error` with its dropout applied to all but the last `n` feature columns
+    (the reader's outputs, with `--shipped-reader`)."""
+
+    def batch_error(dec, rows, mask, cfg, rng, drop=0.0):
+        feats, k_all, controls = rows
+        j = torch.from_numpy(rng.integers(len(feats), size=cfg.batch))
+        k = k_all[j]
+        f = feats[j]
+        head = torch.nn.functional.dropout(f[:, :-n], drop, dec.training)
+        pred = dec(torch.cat([head, f[:, -n:]], 1), k)
+        return animator_train.rig_error(pred, controls[j], mask[k], cfg.rig_loss)
+
+    return batch_error
+
+
+def scaled_tail(d: dict, n: int, s: float) -> dict:
+    "The cached rows with the last `n` columns of every feature array times `s`."
+    d = dict(d)
+    for key in ('F', 'real_F', 'held_F', 'val_F', 'clip_F', 'act_F'):
+        if key in d:
+            d[key] = d[key].copy()
+            d[key][:, -n:] *= s
+    return d
 
 
 class Perturbed(torch.nn.Module):
@@ -299,7 +358,7 @@ def fold_mean(runs: list[dict]) -> dict:
         for k, v in runs[0].items()
         if isinstance(v, (int, float))
         and not isinstance(v, bool)
-        and k not in ('drop', 'noise', 'sq', 'corr')
+        and k not in ('drop', 'noise', 'sq', 'corr', 'tail', 'tail_scale')
     }
 
 
@@ -344,6 +403,8 @@ def run(
     ensemble=1,
     sq=0.0,
     corr=0.0,
+    tail=0,
+    tail_scale=1.0,
 ):
     """Train one variant on the cached rows and score it (and, `decoder=True`, return it too);
     `ensemble` > 1 trains that many at seeds seed, seed + 1, ... and scores the mean of their
@@ -352,6 +413,8 @@ def run(
     # the no-dropout control the experiment log's rows name
     cpu = dataclasses.replace(RunConfig.from_preset('cpu').animator, feat_dropout=0.0)
     cfg = dataclasses.replace(cpu, **(set or {}))
+    if tail_scale != 1.0:
+        d = scaled_tail(d, 25, tail_scale)
     z = lambda F: np.zeros((len(F), 1), np.float32)
     rig = Rows(d['F'], z(d['F']), d['k'], d['C'], d['E'])
     n_real = len(d['real_F'])
@@ -371,7 +434,9 @@ def run(
         dec = Perturbed(make_decoder(rig.F.shape[1], widths, c), spread, drop, noise)
         plain, plain_batch = animator_train.rig_error, animator_train.batch_error
         animator_train.rig_error = mixed_error(sq) if sq else plain
-        animator_train.batch_error = with_r_term(corr) if corr else plain_batch
+        animator_train.batch_error = (
+            with_r_term(corr) if corr else sparing_tail(tail) if tail else plain_batch
+        )
         try:
             dec, hist = train_decoder(
                 enc, [], avatars, rig, faces, c, quiet, decoder=dec, real=real
@@ -383,6 +448,8 @@ def run(
     res = {'name': name, 'drop': drop, 'noise': noise, 'set': set or {}}
     res |= {'sq': sq} if sq else {}
     res |= {'corr': corr} if corr else {}
+    res |= {'tail': tail} if tail else {}
+    res |= {'tail_scale': tail_scale} if tail_scale != 1.0 else {}
     res |= {'ensemble': ensemble} if ensemble > 1 else {}
     # the training loss at the end (the mean of the last 100 steps of each term)
     res |= {
@@ -427,6 +494,9 @@ def main(argv=None) -> int:
     p.add_argument(
         '--jaw', default='sampled', help="jaw labels: sampled, net or net-eval (see jaw_labels)"
     )
+    p.add_argument(
+        '--posed', type=int, default=0, help='N more posed avatar renders a space in the rig rows'
+    )
     p.add_argument('--list', action='store_true')
     a = p.parse_args(argv)
     if a.list:
@@ -449,6 +519,8 @@ def main(argv=None) -> int:
     d = jaw_labels(
         cached_rows(a.out, enc, avatars, run_cfg.data, run_cfg.renderer.seed), avatars, a.jaw
     )
+    if a.posed:
+        d = with_posed(d, cached_posed(a.out, enc, avatars, run_cfg.data, a.posed))
     if any('paired' in v for v in a.variants) or any('w_paired' in s for s in a.set):
         d |= cached_actors(a.out, enc, run_cfg.data)
     for v in a.variants:
@@ -465,6 +537,7 @@ def main(argv=None) -> int:
         else:
             res = run(v + a.tag, d, enc, avatars, **kw)
         res |= {'jaw': a.jaw} if a.jaw != 'sampled' else {}
+        res |= {'posed': a.posed} if a.posed else {}
         report(res, a.out)
     return 0
 
