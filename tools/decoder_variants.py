@@ -108,6 +108,12 @@ VARIANTS = {
     'drop0.35-enc-renders': dict(tail=25, set=dict(feat_dropout=0.35)),
     'drop0.35-renders-tail3': dict(tail_scale=3.0, set=dict(feat_dropout=0.35)),
     'drop0.35-enc-renders-tail3': dict(tail=25, tail_scale=3.0, set=dict(feat_dropout=0.35)),
+    # the decoder on the reader's 25 columns alone (a diagnostic: what the reading carries through a
+    # decoder trained on renders), and the encoder's whole block dropped from a share of the render
+    # rows (modality dropout: each row then has to be decoded from the reading alone)
+    'reader-only-renders': dict(only_tail=25, set=dict(feat_dropout=0.35)),
+    'blockdrop0.3-renders': dict(tail=25, block=0.3, set=dict(feat_dropout=0.35)),
+    'blockdrop0.6-renders': dict(tail=25, block=0.6, set=dict(feat_dropout=0.35)),
 }
 
 
@@ -242,9 +248,10 @@ def with_r_term(w: float):
     return batch_error
 
 
-def sparing_tail(n: int):
+def sparing_tail(n: int, block: float = 0.0):
     """The package's `batch_error` with its dropout applied to all but the last `n` feature columns
-    (the reader's outputs, with `--shipped-reader`)."""
+    (the reader's outputs, with `--shipped-reader`); `block` > 0 also zeroes all those columns on
+    that share of the rows (render rows only: the real rows come with `drop` 0)."""
 
     def batch_error(dec, rows, mask, cfg, rng, drop=0.0):
         feats, k_all, controls = rows
@@ -252,16 +259,22 @@ def sparing_tail(n: int):
         k = k_all[j]
         f = feats[j]
         head = torch.nn.functional.dropout(f[:, :-n], drop, dec.training)
+        if block and drop and dec.training:
+            keep = torch.from_numpy(rng.random(len(f)) >= block).float()[:, None]
+            head = head * keep
         pred = dec(torch.cat([head, f[:, -n:]], 1), k)
         return animator_train.rig_error(pred, controls[j], mask[k], cfg.rig_loss)
 
     return batch_error
 
 
+FEATURE_KEYS = ('F', 'real_F', 'held_F', 'val_F', 'clip_F', 'act_F')
+
+
 def scaled_tail(d: dict, n: int, s: float) -> dict:
     "The cached rows with the last `n` columns of every feature array times `s`."
     d = dict(d)
-    for key in ('F', 'real_F', 'held_F', 'val_F', 'clip_F', 'act_F'):
+    for key in FEATURE_KEYS:
         if key in d:
             d[key] = d[key].copy()
             d[key][:, -n:] *= s
@@ -358,7 +371,7 @@ def fold_mean(runs: list[dict]) -> dict:
         for k, v in runs[0].items()
         if isinstance(v, (int, float))
         and not isinstance(v, bool)
-        and k not in ('drop', 'noise', 'sq', 'corr', 'tail', 'tail_scale')
+        and k not in ('drop', 'noise', 'sq', 'corr', 'tail', 'tail_scale', 'block', 'only_tail')
     }
 
 
@@ -405,6 +418,8 @@ def run(
     corr=0.0,
     tail=0,
     tail_scale=1.0,
+    block=0.0,
+    only_tail=0,
 ):
     """Train one variant on the cached rows and score it (and, `decoder=True`, return it too);
     `ensemble` > 1 trains that many at seeds seed, seed + 1, ... and scores the mean of their
@@ -415,6 +430,8 @@ def run(
     cfg = dataclasses.replace(cpu, **(set or {}))
     if tail_scale != 1.0:
         d = scaled_tail(d, 25, tail_scale)
+    if only_tail:
+        d = d | {k: d[k][:, -only_tail:] for k in FEATURE_KEYS if k in d}
     z = lambda F: np.zeros((len(F), 1), np.float32)
     rig = Rows(d['F'], z(d['F']), d['k'], d['C'], d['E'])
     n_real = len(d['real_F'])
@@ -435,7 +452,7 @@ def run(
         plain, plain_batch = animator_train.rig_error, animator_train.batch_error
         animator_train.rig_error = mixed_error(sq) if sq else plain
         animator_train.batch_error = (
-            with_r_term(corr) if corr else sparing_tail(tail) if tail else plain_batch
+            with_r_term(corr) if corr else sparing_tail(tail, block) if tail else plain_batch
         )
         try:
             dec, hist = train_decoder(
@@ -450,6 +467,8 @@ def run(
     res |= {'corr': corr} if corr else {}
     res |= {'tail': tail} if tail else {}
     res |= {'tail_scale': tail_scale} if tail_scale != 1.0 else {}
+    res |= {'block': block} if block else {}
+    res |= {'only_tail': only_tail} if only_tail else {}
     res |= {'ensemble': ensemble} if ensemble > 1 else {}
     # the training loss at the end (the mean of the last 100 steps of each term)
     res |= {
