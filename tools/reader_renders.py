@@ -18,6 +18,11 @@ keeps the experiment's own arguments (`--renders`, `--render-seed`); `--set FIEL
 the package's `ReaderConfig` (e.g. `--set faces=48000`); `--aligned-human` trains on the human's
 renders aligned as a face crop is (`tools/aligned_human.py`) in place of the avatar's own framing
 (the package's own framing since 2026-12-07, `render_crop`).
+`--augment P` jitters each rendered face of a batch while the reader trains: with probability 0.5
+its mirror image (the channels' sides swapped, `reader_mirror.SWAP`), and with probability P a
+random gain per colour (0.75-1.25), a contrast (0.7-1.3) and a brightness shift (+-20), or grey:
+the reader is a CNN from scratch on textures from a handful of real faces, and reads new identities
+worse than new faces of its training ones. The real rows are left as they are.
 `--jaw net` trains and scores on the jaw labels the face shows (`decoder_variants.net_jaw`); pair
 it with that tool's `--jaw net`.
 
@@ -34,6 +39,7 @@ import dataclasses
 import json
 from pathlib import Path
 import numpy as np
+import torch
 from freeavatar.arkit import EXPRESSIONS
 from freeavatar.avatars import load_avatars
 from freeavatar.datasets import make_dataset
@@ -41,6 +47,41 @@ from freeavatar.region_reader import reader_scores, train_reader
 from freeavatar.run_config import RunConfig, reader_sets
 from aligned_human import aligned_set  # tools/ is on the path of a script run from it
 from seed_spread import overrides
+from reader_mirror import SWAP
+from freeavatar import region_reader
+from freeavatar.probe import probe_faces
+
+
+def jittered(images: np.ndarray, E, rng, p: float) -> tuple:
+    "(images, E) with `--augment`'s mirror and photometric jitter (uint8 in, uint8 out)."
+    images, E = images.copy(), E.clone()
+    flip = rng.random(len(images)) < 0.5
+    images[flip] = images[flip][:, :, ::-1]
+    E[flip] = E[flip][:, SWAP]
+    x = images.astype(np.float32)
+    for i in np.flatnonzero(rng.random(len(x)) < p):
+        if rng.random() < 0.2:
+            x[i] = x[i].mean(-1, keepdims=True)
+        m = x[i].mean()
+        x[i] = (x[i] - m) * rng.uniform(0.7, 1.3) + m + rng.uniform(-20, 20)
+        x[i] *= rng.uniform(0.75, 1.25, 3)
+    return np.clip(x, 0, 255).astype(np.uint8), E
+
+
+def augmenting(p: float):
+    "The package's `reader_batch` with `jittered` applied to the rendered faces' share."
+    to_input = region_reader.to_input
+
+    def reader_batch(rng, S, faces, real, n_real, batch):
+        i = rng.choice(len(faces[0]), min(len(faces[0]), batch - n_real), replace=False)
+        ims, y = jittered(faces[0][i], faces[1][i], rng, p)
+        x = to_input(ims, S)
+        if n_real:
+            j = rng.choice(len(real[0]), n_real, replace=False)
+            x, y = torch.cat([x, to_input(real[0][j], S)]), torch.cat([y, real[1][j]])
+        return x, y
+
+    return reader_batch
 
 
 def avatar_renders(names: list, n: int, size: int, seed: int) -> tuple:
@@ -78,6 +119,7 @@ def main(argv=None) -> int:
         help="the human's renders aligned as a face crop is (tools/aligned_human.py)",
     )
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='ReaderConfig')
+    p.add_argument('--augment', type=float, default=None, help='P: mirror and colour jitter')
     a = p.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     run = RunConfig.from_preset('cpu')
@@ -99,10 +141,15 @@ def main(argv=None) -> int:
         print(f"{len(actors)} actors + {len(ri)} avatar renders (seed {seed})", flush=True)
     real = make_dataset('real', 'train', None, d.size, d.seed)
     E, real_E = relabel(E, a.jaw), relabel(real.expr, a.jaw)
+    if a.augment is not None:
+        region_reader.reader_batch = augmenting(a.augment)
     reader = train_reader(run.reader, images, E, (real.images, real_E))
     held = make_dataset('actors', 'heldout', d.n_heldout, d.size, d.seed, augment=d.augment)
     res = {'renders': a.renders, 'jaw': a.jaw, 'set': a.set, 'aligned_human': a.aligned_human}
+    res['augment'] = a.augment
     res['minutes'] = reader.metrics['minutes']
+    val = probe_faces(d, 'val', d.n_heldout)
+    res['val'] = reader_scores(reader, val.images, relabel(val.expr, a.jaw))
     res['heldout'] = reader_scores(reader, held.images, relabel(held.expr, a.jaw))
     # the decoder's own render rows (the data seed's, which this reader did not train on)
     for space in ('full', 'shared'):
