@@ -12,6 +12,9 @@ decoder's training rows, cached once, then the `cpu` decoder recipe changed and 
 .venv/bin/python tools/decoder_variants.py drop0.35-renders --jaw net  # jaw labels as faces show
 .venv/bin/python tools/decoder_variants.py r0.1-renders --shipped-reader --out O  # + batch-r term
 .venv/bin/python tools/decoder_variants.py drop0.35-renders --package-reader R.pt --out O
+.venv/bin/python tools/decoder_variants.py drop0.35-enc-renders --shipped-reader  # reader's columns
+.venv/bin/python tools/decoder_variants.py reader-only-renders --shipped-reader  # the reading only
+.venv/bin/python tools/decoder_variants.py drop0.35-renders --shipped-reader --posed 4500  # renders
 
 `--shipped-reader` reads faces as the package does (the weights' expression.pt and reader.pt);
 `--package-reader` with another reader in the package's format (`tools/reader_renders.py`). The
@@ -67,6 +70,9 @@ from freeavatar.region_reader import ReadingEncoder, RegionReader
 from freeavatar.run_config import RunConfig
 from seed_spread import overrides  # tools/ is on the path of a script run from it
 
+# the region reader's readings: the last columns of a `ReadingEncoder`'s feature
+N_READ = len(EXPRESSIONS)
+
 # input dropout on the encoder's features (p) and Gaussian noise (sigma x each feature's spread)
 VARIANTS = {
     'base': {},
@@ -105,15 +111,15 @@ VARIANTS = {
     # with a reader (`--shipped-reader`): the render rows' dropout spares the reader's 25 trailing
     # columns (`tail`), so that a weak channel's one reading is never taken away; and the reader's
     # columns scaled (`tail_scale`) against the encoder's 392
-    'drop0.35-enc-renders': dict(tail=25, set=dict(feat_dropout=0.35)),
+    'drop0.35-enc-renders': dict(tail=N_READ, set=dict(feat_dropout=0.35)),
     'drop0.35-renders-tail3': dict(tail_scale=3.0, set=dict(feat_dropout=0.35)),
-    'drop0.35-enc-renders-tail3': dict(tail=25, tail_scale=3.0, set=dict(feat_dropout=0.35)),
+    'drop0.35-enc-renders-tail3': dict(tail=N_READ, tail_scale=3.0, set=dict(feat_dropout=0.35)),
     # the decoder on the reader's 25 columns alone (a diagnostic: what the reading carries through a
     # decoder trained on renders), and the encoder's whole block dropped from a share of the render
     # rows (modality dropout: each row then has to be decoded from the reading alone)
-    'reader-only-renders': dict(only_tail=25, set=dict(feat_dropout=0.35)),
-    'blockdrop0.3-renders': dict(tail=25, block=0.3, set=dict(feat_dropout=0.35)),
-    'blockdrop0.6-renders': dict(tail=25, block=0.6, set=dict(feat_dropout=0.35)),
+    'reader-only-renders': dict(only_tail=N_READ, set=dict(feat_dropout=0.35)),
+    'blockdrop0.3-renders': dict(tail=N_READ, block=0.3, set=dict(feat_dropout=0.35)),
+    'blockdrop0.6-renders': dict(tail=N_READ, block=0.6, set=dict(feat_dropout=0.35)),
 }
 
 
@@ -429,7 +435,7 @@ def run(
     cpu = dataclasses.replace(RunConfig.from_preset('cpu').animator, feat_dropout=0.0)
     cfg = dataclasses.replace(cpu, **(set or {}))
     if tail_scale != 1.0:
-        d = scaled_tail(d, 25, tail_scale)
+        d = scaled_tail(d, N_READ, tail_scale)
     if only_tail:
         d = d | {k: d[k][:, -only_tail:] for k in FEATURE_KEYS if k in d}
     z = lambda F: np.zeros((len(F), 1), np.float32)
