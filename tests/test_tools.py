@@ -481,3 +481,58 @@ def test_triplet_head_starts_as_the_shipped_space_and_learns(tmp_path):
     with pytest.raises(SystemExit, match='no variant named'):
         log.main(['--triplets', str(tmp_path / 'r.json'), '--log', str(path), '--name', 'x',
                   '--change', 'c'])  # fmt: skip
+
+
+def test_decoder_variants_spare_the_readers_columns():
+    sys.path.insert(0, str(ROOT / 'tools'))
+    dv = tool('decoder_variants')
+    import numpy as np
+    import torch
+
+    seen = []
+
+    class Spy(torch.nn.Module):
+        "A decoder that records its input and predicts zeros."
+
+        def forward(self, f, k):
+            seen.append(f.clone())
+            return torch.zeros(len(f), 2, requires_grad=True)
+
+    n, cfg = 3, type('Cfg', (), {'batch': 64, 'rig_loss': 'l1'})()
+    feats = torch.rand(50, 10) + 1
+    rows = (feats, torch.zeros(50, dtype=torch.long), torch.zeros(50, 2))
+    mask, rng = torch.ones(1, 2), np.random.default_rng(0)
+    # dropout 1 takes every encoder column and leaves the reader's last n whole
+    dv.sparing_tail(n)(Spy().train(), rows, mask, cfg, rng, drop=1.0)
+    assert (seen[-1][:, :-n] == 0).all() and (seen[-1][:, -n:] >= 1).all()
+    # the block option zeroes whole rows of the encoder's columns, undropped elsewhere at drop ~0
+    dv.sparing_tail(n, block=0.5)(Spy().train(), rows, mask, cfg, rng, drop=1e-9)
+    zero = (seen[-1][:, :-n] == 0).all(1)
+    assert 10 < int(zero.sum()) < 54 and (seen[-1][~zero, :-n] >= 1).all()
+    # scaling and cutting to the reader's columns touch every feature array alike
+    d = {'F': np.ones((2, 10), np.float32), 'val_F': np.ones((1, 10), np.float32)}
+    s = dv.scaled_tail(d, n, 3.0)
+    assert (s['val_F'][:, -n:] == 3).all() and (s['F'][:, :-n] == 1).all() and (d['F'] == 1).all()
+
+
+def test_reader_renders_jitter_mirrors_the_labels_with_the_face():
+    sys.path.insert(0, str(ROOT / 'tools'))
+    rr = tool('reader_renders')
+    import numpy as np
+    import torch
+    from freeavatar.arkit import EXPRESSIONS
+
+    rng = np.random.default_rng(0)
+    ims = rng.integers(0, 256, (40, 16, 16, 3)).astype(np.uint8)
+    E = torch.rand(40, len(EXPRESSIONS))
+    out, E2 = rr.jittered(ims, E, np.random.default_rng(1), p=0.0)
+    flipped = np.array([not np.array_equal(o, i) for o, i in zip(out, ims)])
+    assert 5 < flipped.sum() < 35
+    # a mirrored face is its mirror image, its left channels read as right ones
+    assert np.array_equal(out[flipped], ims[flipped][:, :, ::-1])
+    left, right = EXPRESSIONS.index('eyeBlinkLeft'), EXPRESSIONS.index('eyeBlinkRight')
+    assert torch.equal(E2[flipped][:, left], E[flipped][:, right])
+    assert torch.equal(E2[~flipped], E[~flipped])
+    # colour jitter on every face (p 1) keeps uint8 and changes the pixels
+    out, _ = rr.jittered(ims, E, np.random.default_rng(1), p=1.0)
+    assert out.dtype == np.uint8 and not np.array_equal(out, ims)
