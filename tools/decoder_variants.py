@@ -239,17 +239,21 @@ def r_error(pred, target, k, mask, eps=1e-8):
     return torch.cat(terms).mean()
 
 
+def drawn(rows: tuple, cfg, rng) -> tuple:
+    "`cfg.batch` rows (features, avatars, controls), drawn as the package's `batch_error` draws."
+    feats, k_all, controls = rows
+    j = torch.from_numpy(rng.integers(len(feats), size=cfg.batch))
+    return feats[j], k_all[j], controls[j]
+
+
 def with_r_term(w: float):
     "The package's `batch_error` plus `w` x `r_error` on the same rows."
 
     def batch_error(dec, rows, mask, cfg, rng, drop=0.0):
-        feats, k_all, controls = rows
-        j = torch.from_numpy(rng.integers(len(feats), size=cfg.batch))
-        k = k_all[j]
-        f = torch.nn.functional.dropout(feats[j], drop, dec.training)
-        pred = dec(f, k)
-        err = animator_train.rig_error(pred, controls[j], mask[k], cfg.rig_loss)
-        return err + w * r_error(pred, controls[j], k, mask[k])
+        f, k, c = drawn(rows, cfg, rng)
+        pred = dec(torch.nn.functional.dropout(f, drop, dec.training), k)
+        err = animator_train.rig_error(pred, c, mask[k], cfg.rig_loss)
+        return err + w * r_error(pred, c, k, mask[k])
 
     return batch_error
 
@@ -260,16 +264,13 @@ def sparing_tail(n: int, block: float = 0.0):
     that share of the rows (render rows only: the real rows come with `drop` 0)."""
 
     def batch_error(dec, rows, mask, cfg, rng, drop=0.0):
-        feats, k_all, controls = rows
-        j = torch.from_numpy(rng.integers(len(feats), size=cfg.batch))
-        k = k_all[j]
-        f = feats[j]
+        f, k, c = drawn(rows, cfg, rng)
         head = torch.nn.functional.dropout(f[:, :-n], drop, dec.training)
         if block and drop and dec.training:
             keep = torch.from_numpy(rng.random(len(f)) >= block).float()[:, None]
             head = head * keep
         pred = dec(torch.cat([head, f[:, -n:]], 1), k)
-        return animator_train.rig_error(pred, controls[j], mask[k], cfg.rig_loss)
+        return animator_train.rig_error(pred, c, mask[k], cfg.rig_loss)
 
     return batch_error
 
